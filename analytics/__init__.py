@@ -1,0 +1,1 @@
+"""Opora's analytics: pure Python on Polars. It never imports Django (enforced by import-linter)."""

@@ -1,0 +1,9 @@
+"""Local development and the demo: DEBUG on, SQLite file under var/ unless DATABASE_URL says otherwise."""
+
+from config.env import env_bool, env_str
+
+from .base import *  # noqa: F403
+
+DEBUG = env_bool("OPORA_DEBUG", True)
+# A development-only key: production settings refuse to start without OPORA_SECRET_KEY.
+SECRET_KEY = env_str("OPORA_SECRET_KEY", "insecure-local-development-key")
