@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "opora.accounts",
     "opora.registry",
     "opora.imports",
+    "opora.demo",
 ]
 
 MIDDLEWARE = [
