@@ -31,28 +31,34 @@ class Cast:
 
 
 @pytest.fixture
-def cast(db) -> Cast:  # type: ignore[no-untyped-def]
-    region = RegionFactory(name="Приморская область", code="25")
-    other_region = RegionFactory(name="Заозёрный край", code="99")
-    municipality = MunicipalityFactory(region=region, name="Лесогорский муниципальный район")
-    neighbour = MunicipalityFactory(region=region, name="Городской округ Светлогорск")
-    far = MunicipalityFactory(region=other_region, name="Дальний район")
-    school = SchoolFactory(municipality=municipality, short_name="МБОУ «СОШ № 1 с. Ивановка»")
-    sibling = SchoolFactory(municipality=municipality, short_name="МКОУ «ООШ д. Берёзовка»")
-    neighbour_school = SchoolFactory(municipality=neighbour, short_name="МБОУ «Гимназия № 2»")
-    far_school = SchoolFactory(municipality=far, short_name="МБОУ «СОШ № 7»")
+def cast(db: None) -> Cast:
+    return make_cast()
+
+
+def make_cast() -> Cast:
+    region = RegionFactory.create(name="Приморская область", code="25")
+    other_region = RegionFactory.create(name="Заозёрный край", code="99")
+    municipality = MunicipalityFactory.create(region=region, name="Лесогорский муниципальный район")
+    neighbour = MunicipalityFactory.create(region=region, name="Городской округ Светлогорск")
+    far = MunicipalityFactory.create(region=other_region, name="Дальний район")
+    school = SchoolFactory.create(municipality=municipality, short_name="МБОУ «СОШ № 1 с. Ивановка»")
+    sibling = SchoolFactory.create(municipality=municipality, short_name="МКОУ «ООШ д. Берёзовка»")
+    neighbour_school = SchoolFactory.create(municipality=neighbour, short_name="МБОУ «Гимназия № 2»")
+    far_school = SchoolFactory.create(municipality=far, short_name="МБОУ «СОШ № 7»")
     users = {
-        "regional": UserFactory(username="regional", role=Role.REGIONAL_COORDINATOR, region=region),
-        "analyst": UserFactory(username="analyst", role=Role.REGIONAL_ANALYST, region=region),
-        "municipal": UserFactory(
+        "regional": UserFactory.create(username="regional", role=Role.REGIONAL_COORDINATOR, region=region),
+        "analyst": UserFactory.create(username="analyst", role=Role.REGIONAL_ANALYST, region=region),
+        "municipal": UserFactory.create(
             username="municipal", role=Role.MUNICIPAL_COORDINATOR, municipality=municipality
         ),
-        "methodist": UserFactory(username="methodist", role=Role.METHODIST, municipality=municipality),
-        "curator": UserFactory(username="curator", role=Role.CURATOR),
-        "school": UserFactory(username="school", role=Role.SCHOOL_COORDINATOR, school=school),
-        "director": UserFactory(username="director", role=Role.DIRECTOR, school=school),
-        "admin": UserFactory(username="admin", role=Role.ADMINISTRATOR, is_staff=True),
-        "outsider": UserFactory(username="outsider", role=Role.MUNICIPAL_COORDINATOR, municipality=far),
+        "methodist": UserFactory.create(username="methodist", role=Role.METHODIST, municipality=municipality),
+        "curator": UserFactory.create(username="curator", role=Role.CURATOR),
+        "school": UserFactory.create(username="school", role=Role.SCHOOL_COORDINATOR, school=school),
+        "director": UserFactory.create(username="director", role=Role.DIRECTOR, school=school),
+        "admin": UserFactory.create(username="admin", role=Role.ADMINISTRATOR, is_staff=True),
+        "outsider": UserFactory.create(
+            username="outsider", role=Role.MUNICIPAL_COORDINATOR, municipality=far
+        ),
     }
     CuratorAssignment.objects.create(
         curator=users["curator"], school=school, starts_on=datetime.date(2024, 9, 1)

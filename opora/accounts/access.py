@@ -27,11 +27,12 @@ def schools_visible_to(user: User) -> QuerySet[School]:
     role = user.role
     if user.is_superuser or role == Role.ADMINISTRATOR:
         return schools
-    if role in REGIONAL_ROLES:
+    # A user whose scope is not set sees nothing, whatever the database constraints let through.
+    if role in REGIONAL_ROLES and user.region_id is not None:
         return schools.filter(municipality__region_id=user.region_id)
-    if role in MUNICIPAL_ROLES:
+    if role in MUNICIPAL_ROLES and user.municipality_id is not None:
         return schools.filter(municipality_id=user.municipality_id)
-    if role in SCHOOL_ROLES:
+    if role in SCHOOL_ROLES and user.school_id is not None:
         return schools.filter(pk=user.school_id)
     if role == Role.CURATOR:
         return schools.filter(pk__in=_active_curated_school_ids(user).values("pk"))
@@ -46,9 +47,9 @@ def municipalities_visible_to(user: User) -> QuerySet[Municipality]:
     role = user.role
     if user.is_superuser or role == Role.ADMINISTRATOR:
         return municipalities
-    if role in REGIONAL_ROLES:
+    if role in REGIONAL_ROLES and user.region_id is not None:
         return municipalities.filter(region_id=user.region_id)
-    if role in MUNICIPAL_ROLES:
+    if role in MUNICIPAL_ROLES and user.municipality_id is not None:
         return municipalities.filter(pk=user.municipality_id)
     return municipalities.none()
 

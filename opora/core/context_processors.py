@@ -12,15 +12,15 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if not user.is_authenticated:
         return {"nav_items": []}
     items: list[tuple[str, str]] = []
-    if user.role in SCHOOL_ROLES and user.school_id:  # type: ignore[union-attr]
+    if user.role in SCHOOL_ROLES and user.school_id:
         items.append(
-            (_("My school"), reverse("registry:school-detail", kwargs={"school_pk": user.school_id}))  # type: ignore[union-attr]
+            (_("My school"), reverse("registry:school-detail", kwargs={"school_pk": user.school_id}))
         )
     else:
-        if can_view_municipalities(user):  # type: ignore[arg-type]
+        if can_view_municipalities(user):
             items.append((_("Municipalities"), reverse("registry:municipality-list")))
         items.append((_("Schools"), reverse("registry:school-list")))
-    if can_import_register(user):  # type: ignore[arg-type]
+    if can_import_register(user):
         items.append((_("Imports"), reverse("imports:job-list")))
     if user.is_staff:
         items.append((_("Administration"), reverse("admin:index")))

@@ -1,14 +1,14 @@
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
+from opora.accounts.models import User
 from opora.core.models import AuditEvent
 
 
 def audit_event_create(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     object_type: str,
     object_id: object = "",
@@ -16,7 +16,7 @@ def audit_event_create(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, User) else None,
         action=action,
         object_type=object_type,
         object_id=str(object_id),

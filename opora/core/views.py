@@ -5,18 +5,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from opora.accounts.models import MUNICIPAL_ROLES, SCHOOL_ROLES
+from opora.core.http import AuthenticatedHttpRequest
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each role lands where its work is: a school on its card, a municipality on its page."""
     user = request.user
-    if user.role in SCHOOL_ROLES and user.school_id:  # type: ignore[union-attr]
-        return redirect("registry:school-detail", school_pk=user.school_id)  # type: ignore[union-attr]
-    if user.role in MUNICIPAL_ROLES and user.municipality_id:  # type: ignore[union-attr]
+    if user.role in SCHOOL_ROLES and user.school_id:
+        return redirect("registry:school-detail", school_pk=user.school_id)
+    if user.role in MUNICIPAL_ROLES and user.municipality_id:
         return redirect(
             "registry:municipality-detail",
-            municipality_pk=user.municipality_id,  # type: ignore[union-attr]
+            municipality_pk=user.municipality_id,
         )
     return redirect("registry:school-list")
 

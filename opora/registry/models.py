@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opora.core.models import TimeStampedModel
 
@@ -80,13 +81,13 @@ class School(TimeStampedModel):
         EVENING = "evening", _("evening (shift) school")
 
     class Location(models.TextChoices):
-        CITY = "city", _("city")
-        VILLAGE = "village", _("village")
+        CITY = "city", pgettext_lazy("school location", "city")
+        VILLAGE = "village", pgettext_lazy("school location", "village")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
-        MERGED = "merged", _("merged into another")
-        CLOSED = "closed", _("closed")
+        ACTIVE = "active", pgettext_lazy("school status", "active")
+        MERGED = "merged", pgettext_lazy("school status", "merged into another")
+        CLOSED = "closed", pgettext_lazy("school status", "closed")
 
     municipality = models.ForeignKey(
         Municipality, verbose_name=_("municipality"), on_delete=models.PROTECT, related_name="schools"

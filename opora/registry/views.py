@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opora.accounts.access import can_view_municipalities
-from opora.accounts.models import User
+from opora.core.http import AuthenticatedHttpRequest
 from opora.registry.forms import SchoolFilterForm
 from opora.registry.models import School
 from opora.registry.selectors import (
@@ -18,7 +18,7 @@ from opora.registry.selectors import (
 )
 
 
-def _page(request: HttpRequest, items: QuerySet) -> Page:  # type: ignore[type-arg]
+def _page(request: HttpRequest, items: QuerySet) -> Page:
     return Paginator(items, settings.PAGINATE_BY).get_page(request.GET.get("page"))
 
 
@@ -29,8 +29,8 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 @require_GET
-def municipality_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def municipality_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     search = request.GET.get("q", "")[:200]
     page = _page(request, municipality_list_for_user(user=user, search=search))
     return render(
@@ -41,8 +41,8 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def municipality_detail(request: HttpRequest, municipality_pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def municipality_detail(request: AuthenticatedHttpRequest, municipality_pk: int) -> HttpResponse:
+    user = request.user
     municipality = municipality_get_for_user(user=user, pk=municipality_pk)
     form = SchoolFilterForm(request.GET or None)
     filters = form.to_filters()
@@ -60,8 +60,8 @@ def municipality_detail(request: HttpRequest, municipality_pk: int) -> HttpRespo
 
 
 @require_GET
-def school_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def school_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     municipalities = municipality_list_for_user(user=user) if can_view_municipalities(user) else None
     form = SchoolFilterForm(request.GET or None, municipalities=municipalities)
     page = _page(request, school_list_for_user(user=user, filters=form.to_filters()))
@@ -73,8 +73,8 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def school_detail(request: HttpRequest, school_pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def school_detail(request: AuthenticatedHttpRequest, school_pk: int) -> HttpResponse:
+    user = request.user
     school = school_get_for_user(user=user, pk=school_pk)
     return render(
         request,

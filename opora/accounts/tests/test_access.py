@@ -6,29 +6,7 @@ import pytest
 
 from opora.accounts.access import can_view_municipalities, municipalities_visible_to, schools_visible_to
 from opora.accounts.models import CuratorAssignment
-
-EXPECTED_SCHOOLS = {
-    "regional": {"school", "sibling", "neighbour_school"},
-    "analyst": {"school", "sibling", "neighbour_school"},
-    "municipal": {"school", "sibling"},
-    "methodist": {"school", "sibling"},
-    "curator": {"school"},
-    "school": {"school"},
-    "director": {"school"},
-    "admin": {"school", "sibling", "neighbour_school", "far_school"},
-    "outsider": {"far_school"},
-}
-EXPECTED_MUNICIPALITIES = {
-    "regional": {"municipality", "neighbour"},
-    "analyst": {"municipality", "neighbour"},
-    "municipal": {"municipality"},
-    "methodist": {"municipality"},
-    "curator": set(),
-    "school": set(),
-    "director": set(),
-    "admin": {"municipality", "neighbour", "far"},
-    "outsider": {"far"},
-}
+from tests.access_expectations import EXPECTED_MUNICIPALITIES, EXPECTED_SCHOOLS
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED_SCHOOLS))
