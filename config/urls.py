@@ -1,10 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
-
-admin.site.site_header = _("Opora: administration")
-admin.site.site_title = _("Opora")
-admin.site.index_title = _("Reference data and users")
 
 urlpatterns = [
     path("", include("opora.core.urls")),

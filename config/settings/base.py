@@ -90,7 +90,8 @@ TIME_ZONE = env_str("OPORA_TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each app keeps its own catalogue in opora/<app>/locale; there is no project-level one.
+LOCALE_PATHS: list[Path] = []
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("OPORA_STATIC_ROOT", str(DATA_DIR / "static")))

@@ -27,6 +27,14 @@ class UserAdmin(BaseUserAdmin):
             {"fields": ("role", "patronymic", "position", "region", "municipality", "school")},
         ),
     )
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        """Only a superuser grants superuser status or permissions: staff cannot promote themselves."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "is_staff", "groups", "user_permissions"]
+        return readonly
+
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (_("Role and scope"), {"fields": ("role", "region", "municipality", "school")}),

@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from opora.core.models import AuditEvent
+
+admin.site.site_header = _("Opora: administration")
+admin.site.site_title = _("Opora")
+admin.site.index_title = _("Reference data and users")
 
 
 @admin.register(AuditEvent)
