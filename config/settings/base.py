@@ -9,7 +9,13 @@ from config.env import env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("OPORA_DATA_DIR", str(BASE_DIR / "var")))
 
+# Project apps come first: their Russian catalogues take precedence over Django's own for shared msgids.
 INSTALLED_APPS = [
+    "opora.core",
+    "opora.accounts",
+    "opora.registry",
+    "opora.imports",
+    "opora.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -18,11 +24,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
-    "opora.core",
-    "opora.accounts",
-    "opora.registry",
-    "opora.imports",
-    "opora.demo",
 ]
 
 MIDDLEWARE = [
