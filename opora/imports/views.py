@@ -1,6 +1,113 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opora.accounts.models import User
+from opora.imports.forms import UploadForm
+from opora.imports.models import ImportJob
+from opora.imports.register import COLUMNS
+from opora.imports.selectors import (
+    import_job_events,
+    import_job_get_for_user,
+    import_job_list_for_user,
+    import_kind_allowed,
+    import_kinds_for_user,
+)
+from opora.imports.services import (
+    ImportJobError,
+    import_job_cancel,
+    import_job_commit,
+    import_job_create,
+    import_job_validate,
+)
 
 
+@require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "imports/job_list.html", {"jobs": []})
+    user: User = request.user  # type: ignore[assignment]
+    page = Paginator(import_job_list_for_user(user=user), settings.PAGINATE_BY).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "imports/job_list.html",
+        {"page": page, "can_upload_register": ImportJob.Kind.REGISTER in import_kinds_for_user(user=user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def register_upload(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not import_kind_allowed(user=user, kind=ImportJob.Kind.REGISTER):
+        raise Http404
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if form.is_bound and form.is_valid():
+        try:
+            job = import_job_create(
+                user=user, kind=ImportJob.Kind.REGISTER, uploaded_file=form.cleaned_data["file"]
+            )
+        except ImportJobError as error:
+            form.add_error("file", error.message)
+        else:
+            import_job_validate(job=job)
+            return redirect("imports:job-detail", job_pk=job.pk)
+    return render(request, "imports/register_upload.html", {"form": form, "columns": COLUMNS})
+
+
+@require_GET
+def job_detail(request: HttpRequest, job_pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    job = import_job_get_for_user(user=user, pk=job_pk)
+    return render(
+        request,
+        "imports/job_detail.html",
+        {
+            "job": job,
+            "events": import_job_events(job=job),
+            "may_commit": job.can_commit and import_kind_allowed(user=user, kind=job.kind),
+            "may_cancel": job.can_cancel,
+        },
+    )
+
+
+@require_POST
+def job_commit(request: HttpRequest, job_pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    job = import_job_get_for_user(user=user, pk=job_pk)
+    if not import_kind_allowed(user=user, kind=job.kind):
+        raise Http404
+    try:
+        job = import_job_commit(job=job, user=user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ImportJobError as error:
+        messages.error(request, error.message)
+        return redirect("imports:job-detail", job_pk=job.pk)
+    if job.status == ImportJob.Status.COMMITTED:
+        messages.success(request, _("The file is committed."))
+    elif job.status == ImportJob.Status.VALIDATED:
+        messages.warning(
+            request,
+            _("The register has changed since the preview: review the new preview and apply it again."),
+        )
+    else:
+        messages.error(request, _("The file was not committed: see the errors below."))
+    return redirect("imports:job-detail", job_pk=job.pk)
+
+
+@require_POST
+def job_cancel(request: HttpRequest, job_pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    job = import_job_get_for_user(user=user, pk=job_pk)
+    try:
+        import_job_cancel(job=job, user=user)
+    except ImportJobError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The import is cancelled."))
+    return redirect("imports:job-detail", job_pk=job.pk)

@@ -39,14 +39,16 @@ def test_it_normalizes_idempotently(raw):
 
 
 @pytest.fixture
-def schools(db):  # type: ignore[no-untyped-def]
+def schools(db):
     municipality = MunicipalityFactory.create(name="Лесогорский район")
     other = MunicipalityFactory.create(name="Светлогорск", region=municipality.region)
     first = SchoolFactory.create(
         municipality=municipality,
         fis_oko_login="edu250001",
         inn="2500000001",
-        full_name="Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 1»",
+        full_name=(
+            "Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 1»"
+        ),
         short_name="МБОУ «СОШ № 1»",
     )
     village = SchoolFactory.create(
