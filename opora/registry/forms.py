@@ -6,6 +6,15 @@ from opora.registry.models import Municipality, School
 from opora.registry.selectors import SchoolFilters
 
 
+class SearchForm(forms.Form):
+    """A free-text search; Django's CharField rejects what a database cannot store (NUL bytes)."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+    def search(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
 class SchoolFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     municipality = forms.ModelChoiceField(

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from opora.accounts.access import can_view_municipalities
 from opora.core.http import AuthenticatedHttpRequest
-from opora.registry.forms import SchoolFilterForm
+from opora.registry.forms import SchoolFilterForm, SearchForm
 from opora.registry.models import School
 from opora.registry.selectors import (
     municipality_get_for_user,
@@ -31,7 +31,7 @@ def _query_without_page(request: HttpRequest) -> str:
 @require_GET
 def municipality_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    search = request.GET.get("q", "")[:200]
+    search = SearchForm(request.GET).search()
     page = _page(request, municipality_list_for_user(user=user, search=search))
     return render(
         request,

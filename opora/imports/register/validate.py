@@ -47,6 +47,9 @@ class RegisterValidator:
         self.warnings: list[RowError] = []
         self.file_logins: set[str] = set()
         self.row_count = 0
+        # Rows with cell errors are not planned, but their municipality is still checked: every error
+        # of the file is reported at once.
+        self.rejected: list[ParsedRow] = []
 
     def _problem(self, row: int | None, column: str, message: str, *, warning: bool = False) -> None:
         problem = RowError(self.table.file_name, self.table.sheet, row, column, message)
@@ -62,6 +65,9 @@ class RegisterValidator:
         years = sorted({p.enrolment[0] for p in parsed if p.enrolment})
         snapshot = Snapshot(self.user, years)
         parsed = [p for p in (self._check_municipality(p, columns, snapshot) for p in parsed) if p]
+        for rejected in self.rejected:
+            if rejected.values.get("municipality"):
+                self._check_municipality(rejected, columns, snapshot)
         planner = Planner(problem=self._problem, file_logins=self.file_logins)
         plan = planner.plan(parsed, columns, snapshot)
         self.errors.sort(key=lambda e: e.row or 0)
@@ -139,6 +145,8 @@ class RegisterValidator:
                     )
             if len(self.errors) == errors_before:
                 parsed.append(result)
+            else:
+                self.rejected.append(result)
         self.file_logins = set(first_row_of)
         return parsed
 

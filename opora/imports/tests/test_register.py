@@ -528,3 +528,10 @@ def test_it_reports_a_file_broken_below_its_header(cast, validated_job, before):
     job = validated_job(cast.users["regional"], content)
     assert "повреждён около строки 6" in only_error(job)["message"]
     check_rejected(job, before)
+
+
+def test_it_reports_the_municipality_of_a_row_with_other_errors_too(cast, validated_job, before):
+    row = school_row(**{"Вид ОО": "школа будущего", "Муниципалитет": "Несуществующий район"})
+    job = validated_job(cast.users["regional"], csv_bytes([row]))
+    assert sorted((e["row"], e["column"]) for e in job.errors) == [(2, "Вид ОО"), (2, "Муниципалитет")]
+    check_rejected(job, before)
