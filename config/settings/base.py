@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "opora.core",
     "opora.accounts",
     "opora.registry",
+    "opora.assessments",
     "opora.imports",
     "opora.demo",
     "django.contrib.admin",
