@@ -276,3 +276,55 @@ class SchoolAggregateResult(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.school} · {self.assessment}"
+
+
+class SchoolIndicator(models.Model):
+    """A school's indicators in one assessment, computed by `analytics.indicators` and stored for fast pages.
+
+    The columns lists sort and filter on are fields; `values` keeps the whole analytics row (every share
+    with its Wilson interval) and `tasks` / `levels` the completion against the municipality and region.
+    Recomputed for a whole assessment whenever its results change (opora.assessments.services).
+    """
+
+    class Source(models.TextChoices):
+        PUPILS = "pupils", _("pupil results")
+        AGGREGATES = "aggregates", _("published aggregates")
+
+    class Tier(models.TextChoices):
+        INFORMATIVE = "informative", _("informative (N ≥ 50)")
+        APPROXIMATE = "approximate", _("approximate (N 20-49)")
+        LIMITED = "limited", _("limited (N < 20)")
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PUPILS)
+    participants = models.PositiveIntegerField(_("participants"))
+    sample_tier = models.CharField(_("sample size"), max_length=16, choices=Tier.choices)
+    mark_2_pct = models.FloatField(_("«2», %"), null=True)
+    mark_2_ci_low = models.FloatField(_("«2», 95% CI low"), null=True)
+    mark_2_ci_high = models.FloatField(_("«2», 95% CI high"), null=True)
+    below_min_pct = models.FloatField(_("below the minimum, %"), null=True)
+    pass_pct = models.FloatField(_("pass rate, %"), null=True)
+    quality_pct = models.FloatField(_("quality, %"), null=True)
+    mean_primary_score = models.FloatField(_("mean primary score"), null=True)
+    mean_pct_of_max = models.FloatField(_("mean % of maximum"), null=True)
+    mean_test_score = models.FloatField(_("mean test score"), null=True)
+    values = models.JSONField(_("all indicators"), default=dict)
+    tasks = models.JSONField(_("task completion"), default=list)
+    levels = models.JSONField(_("completion by level"), default=list)
+    computed_at = models.DateTimeField(_("computed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("school indicator")
+        verbose_name_plural = _("school indicators")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "school", "source"], name="school_indicator_unique")
+        ]
+        indexes = [models.Index(fields=["school", "assessment"])]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.assessment}"

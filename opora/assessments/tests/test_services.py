@@ -1,0 +1,91 @@
+"""Stored school indicators: recomputed from pupil rows, checked against a hand computation."""
+
+from decimal import Decimal
+
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from opora.assessments.models import (
+    Assessment,
+    Procedure,
+    PupilResult,
+    SchoolAssessment,
+    SchoolIndicator,
+    Subject,
+    Task,
+)
+from opora.assessments.services import school_indicators_recompute
+
+
+def _results(assessment, school, marks, scores, journal=None):
+    sa = SchoolAssessment.objects.create(assessment=assessment, school=school)
+    PupilResult.objects.bulk_create(
+        PupilResult(
+            school_assessment=sa,
+            participant_code=f"{school.pk}-{i}",
+            task_scores=scores,
+            primary_score=Decimal(sum(s or 0 for s in scores)),
+            mark=mark,
+            journal_mark=(journal or {}).get(i),
+        )
+        for i, mark in enumerate(marks)
+    )
+
+
+@pytest.fixture
+def assessment(db):
+    assessment = Assessment.objects.create(
+        procedure=Procedure.objects.get(code="ВПР"),
+        year=2025,
+        subject=Subject.objects.get(code="math"),
+        grade=5,
+        max_primary_score=5,
+    )
+    for position, (label, max_score, level) in enumerate([("1", 1, "Б"), ("2", 2, "Б"), ("3", 2, "П")], 1):
+        Task.objects.create(
+            assessment=assessment, position=position, label=label, max_score=max_score, level=level
+        )
+    return assessment
+
+
+def test_it_stores_indicators_computed_by_hand(cast, assessment):
+    # School A: 10 pupils, marks 2,2,3,3,3,4,4,5,5,5 → «2» 20 %, успеваемость 80 %, качество 50 %;
+    # every pupil scores 1, 2 and «X» on the three tasks; the first two have journal mark 3 (ВПР lower).
+    _results(assessment, cast.school, [2, 2, 3, 3, 3, 4, 4, 5, 5, 5], [1, 2, None], journal={0: 3, 1: 3})
+    # School B (same municipality): 5 pupils, all «3», scores 0, 1, 2.
+    _results(assessment, cast.sibling, [3] * 5, [0, 1, 2])
+    assert school_indicators_recompute(assessment_ids=[assessment.pk]) == 2
+
+    a = SchoolIndicator.objects.get(school=cast.school, assessment=assessment)
+    assert (a.participants, a.sample_tier) == (10, "limited")
+    assert (a.mark_2_pct, a.pass_pct, a.quality_pct) == (20.0, 80.0, 50.0)
+    low, high = proportion_confint(2, 10, alpha=0.05, method="wilson")
+    assert a.mark_2_ci_low == pytest.approx(100 * low) and a.mark_2_ci_high == pytest.approx(100 * high)
+    assert a.mean_primary_score == 3.0 and a.mean_pct_of_max == pytest.approx(60.0)
+    assert (a.values["lowered_count"], a.values["journal_n"]) == (2, 2)
+
+    tasks = {t["task"]: t for t in a.tasks}
+    # Task 1: A 10/10 = 100 %; the municipality pools A and B: (10 + 0) / (10 + 5) = 66.7 %.
+    assert tasks["1"]["completion_pct"] == 100.0
+    assert tasks["1"]["municipality_completion_pct"] == pytest.approx(100 * 10 / 15)
+    # Task 3 was «X» for everyone in A: counted as 0 of 2.
+    assert tasks["3"]["completion_pct"] == 0.0
+    levels = {row["level"]: row["completion_pct"] for row in a.levels}
+    assert levels == {"Б": 100.0, "П": 0.0}
+
+    b = SchoolIndicator.objects.get(school=cast.sibling, assessment=assessment)
+    assert (b.participants, b.mark_2_pct, b.quality_pct) == (5, 0.0, 0.0)
+    assert {t["task"]: t["completion_pct"] for t in b.tasks} == {"1": 0.0, "2": 50.0, "3": 100.0}
+
+
+def test_it_replaces_the_stored_rows_on_recompute(cast, assessment):
+    _results(assessment, cast.school, [2, 3], [1, 1, 1])
+    school_indicators_recompute(assessment_ids=[assessment.pk])
+    PupilResult.objects.filter(participant_code__endswith="-0").update(mark=5)
+    school_indicators_recompute(assessment_ids=[assessment.pk])
+    stored = SchoolIndicator.objects.get(school=cast.school)
+    assert stored.mark_2_pct == 0.0 and SchoolIndicator.objects.count() == 1
+
+
+def test_it_does_nothing_for_no_assessments(db):
+    assert school_indicators_recompute(assessment_ids=[]) == 0
