@@ -24,6 +24,8 @@ UNSCOPED = {
     "registry:municipality-list": "list filtered by scope; tested below",
     "imports:job-list": "the user's own jobs; tested in opora/imports/tests",
     "imports:register-upload": "checked by can_import_register; tested in opora/imports/tests",
+    "imports:vpr-upload": "checked by import_kind_allowed; each file's school by schools_visible_to; "
+    "tested in opora/imports/tests/test_fis_oko_vpr.py",
 }
 # Path kwargs that name something scoped other than schools and municipalities, with where it is tested.
 OTHER_SCOPED_KWARGS = {

@@ -23,10 +23,14 @@ class Validation:
 
 
 class Importer(Protocol):
-    def validate(self, *, source: IO[bytes], file_name: str, user: User) -> Validation:
-        """Read and check the file for this user; never writes."""
+    def validate(self, *, source: IO[bytes], file_name: str, user: User, job_id: int | None) -> Validation:
+        """Read and check the file for this user; never writes. `job_id` is the import job, for the log."""
         ...
 
     def apply(self, validation: Validation, *, user: User, source: str) -> dict[str, int]:
         """Write an error-free plan (inside the caller's transaction); returns counts of what changed."""
+        ...
+
+    def summary(self, applied: dict[str, int]) -> str:
+        """What a commit changed, in a sentence for the job's log (Russian, through the catalogue)."""
         ...

@@ -12,6 +12,9 @@ def import_kind_allowed(*, user: User, kind: str) -> bool:
     """May this user upload and commit files of this kind?"""
     if kind == ImportJob.Kind.REGISTER:
         return can_import_register(user)
+    if kind == ImportJob.Kind.VPR_RESULTS:
+        # The same staff as the register; each file's school is then checked against the user's scope.
+        return can_import_register(user)
     return False
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from opora.accounts.models import User
 from opora.core.services import audit_event_create
 from opora.imports.base import Importer, Validation
+from opora.imports.fis_oko import VprResultsImporter
 from opora.imports.models import ImportJob, ImportJobEvent
 from opora.imports.register import RegisterImporter
 from opora.imports.selectors import import_kind_allowed
@@ -29,7 +30,10 @@ from opora.imports.selectors import import_kind_allowed
 # The job keeps this many problems of each kind for its page; the counts keep the totals.
 MAX_STORED_PROBLEMS = 1000
 
-IMPORTERS: dict[str, Importer] = {ImportJob.Kind.REGISTER: RegisterImporter()}
+IMPORTERS: dict[str, Importer] = {
+    ImportJob.Kind.REGISTER: RegisterImporter(),
+    ImportJob.Kind.VPR_RESULTS: VprResultsImporter(),
+}
 
 
 class ImportJobError(Exception):
@@ -96,7 +100,7 @@ def import_job_create(*, user: User, kind: str, uploaded_file: File) -> ImportJo
 def _validate(job: ImportJob, user: User) -> Validation:
     importer = IMPORTERS[job.kind]
     with job.file.open("rb") as source:
-        return importer.validate(source=source, file_name=job.original_name, user=user)
+        return importer.validate(source=source, file_name=job.original_name, user=user, job_id=job.pk)
 
 
 def _as_json(value: object) -> object:
@@ -180,7 +184,7 @@ def import_job_commit(*, job: ImportJob, user: User) -> ImportJob:
                     job=job,
                     level=ImportJobEvent.Level.ERROR,
                     message=_(
-                        "The register has changed since the check: the file now has errors. "
+                        "The data in Opora has changed since the check: the file now has errors. "
                         "Nothing was written."
                     ),
                 )
@@ -192,7 +196,7 @@ def import_job_commit(*, job: ImportJob, user: User) -> ImportJob:
                     job=job,
                     level=ImportJobEvent.Level.WARNING,
                     message=_(
-                        "The register has changed since the preview. Nothing was written: "
+                        "The data in Opora has changed since the preview. Nothing was written: "
                         "review the new preview and apply it again."
                     ),
                 )
@@ -221,19 +225,10 @@ def import_job_commit(*, job: ImportJob, user: User) -> ImportJob:
 def _log_commit(job: ImportJob, user: User, applied: dict[str, int]) -> None:
     if not any(applied.values()):
         import_job_event_add(
-            job=job, message=_("Committed: nothing to change, the register already matches the file.")
+            job=job, message=_("Committed: nothing to change, Opora already holds exactly this data.")
         )
         return
-    message = _(
-        "Committed: %(created)s created, %(updated)s updated, %(aliases)s name variants added, "
-        "%(enrolments)s enrolment figures set."
-    ) % {
-        "created": applied.get("created", 0),
-        "updated": applied.get("updated", 0),
-        "aliases": applied.get("aliases_added", 0),
-        "enrolments": applied.get("enrolments_set", 0),
-    }
-    import_job_event_add(job=job, message=message)
+    import_job_event_add(job=job, message=IMPORTERS[job.kind].summary(applied))
     audit_event_create(
         actor=user,
         action="import_job_commit",

@@ -30,13 +30,18 @@ from opora.imports.services import (
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    kinds = import_kinds_for_user(user=user)
     page = Paginator(import_job_list_for_user(user=user), settings.PAGINATE_BY).get_page(
         request.GET.get("page")
     )
     return render(
         request,
         "imports/job_list.html",
-        {"page": page, "can_upload_register": ImportJob.Kind.REGISTER in import_kinds_for_user(user=user)},
+        {
+            "page": page,
+            "can_upload_register": ImportJob.Kind.REGISTER in kinds,
+            "can_upload_vpr": ImportJob.Kind.VPR_RESULTS in kinds,
+        },
     )
 
 
@@ -57,6 +62,26 @@ def register_upload(request: HttpRequest) -> HttpResponse:
             import_job_validate(job=job)
             return redirect("imports:job-detail", job_pk=job.pk)
     return render(request, "imports/register_upload.html", {"form": form, "columns": COLUMNS})
+
+
+@require_http_methods(["GET", "POST"])
+def vpr_upload(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not import_kind_allowed(user=user, kind=ImportJob.Kind.VPR_RESULTS):
+        raise Http404
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    form.fields["file"].label = _("File (XLSX, or a ZIP archive of XLSX files)")
+    if form.is_bound and form.is_valid():
+        try:
+            job = import_job_create(
+                user=user, kind=ImportJob.Kind.VPR_RESULTS, uploaded_file=form.cleaned_data["file"]
+            )
+        except ImportJobError as error:
+            form.add_error("file", error.message)
+        else:
+            import_job_validate(job=job)
+            return redirect("imports:job-detail", job_pk=job.pk)
+    return render(request, "imports/vpr_upload.html", {"form": form})
 
 
 @require_GET

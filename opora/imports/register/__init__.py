@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 from opora.accounts.models import User
 from opora.imports.base import Validation
 from opora.imports.errors import RowError
@@ -74,9 +76,20 @@ def _preview(plan: RegisterPlan, counts: dict[str, int]) -> dict[str, Any]:
 
 
 class RegisterImporter:
-    def validate(self, *, source: IO[bytes], file_name: str, user: User) -> Validation:
+    def validate(self, *, source: IO[bytes], file_name: str, user: User, job_id: int | None) -> Validation:
         return register_file_validate(source=source, file_name=file_name, user=user)
 
     def apply(self, validation: Validation, *, user: User, source: str) -> dict[str, int]:
         assert validation.ok and isinstance(validation.plan, RegisterPlan)
         return register_plan_apply(validation.plan, actor=user, source=source)
+
+    def summary(self, applied: dict[str, int]) -> str:
+        return _(
+            "Committed: %(created)s created, %(updated)s updated, %(aliases)s name variants added, "
+            "%(enrolments)s enrolment figures set."
+        ) % {
+            "created": applied.get("created", 0),
+            "updated": applied.get("updated", 0),
+            "aliases": applied.get("aliases_added", 0),
+            "enrolments": applied.get("enrolments_set", 0),
+        }

@@ -136,7 +136,7 @@ def test_it_changes_nothing_when_the_same_file_comes_again(cast, validated_job):
     assert again.status == ImportJob.Status.COMMITTED
     assert register_state() == before  # no school, alias, enrolment or audit event written
     assert dict(School.objects.values_list("pk", "updated_at")) == stamps
-    assert "реестр уже совпадает с файлом" in again.events.latest("id").message
+    assert "в «Опоре» уже есть ровно эти данные" in again.events.latest("id").message
 
 
 def test_it_warns_that_the_identical_file_was_committed_before(cast, validated_job):
@@ -498,7 +498,7 @@ def test_it_does_not_commit_when_the_register_changed_since_the_preview(cast, va
     assert job.status == ImportJob.Status.VALIDATED
     assert job.counts["create"] == 3 and job.counts["update"] == 1
     assert register_state() == before
-    assert "Реестр изменился после предпросмотра" in job.events.latest("id").message
+    assert "Данные в «Опоре» изменились после предпросмотра" in job.events.latest("id").message
     assert import_job_commit(job=job, user=user).status == ImportJob.Status.COMMITTED
 
 

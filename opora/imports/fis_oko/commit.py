@@ -1,0 +1,161 @@
+"""Write an error-free ВПР plan (inside the caller's transaction): assessments, tasks, school results.
+
+A school's results are the unit a file replaces: unchanged files are not touched, replaced ones lose their
+pupil rows and get the file's. Pupils go in with bulk_create: a few queries per job, none per pupil.
+"""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opora.accounts.models import User
+from opora.assessments.models import Assessment, PupilResult, SchoolAssessment, Task
+from opora.assessments.services import school_indicators_recompute
+from opora.core.models import AuditEvent
+from opora.core.services import audit_event_build, audit_event_bulk_create
+from opora.imports.fis_oko.parse import PupilLine
+from opora.imports.fis_oko.plan import CREATE, REPLACE, UNCHANGED, AssessmentPlan, FilePlan, VprPlan
+from opora.imports.models import ImportJobEvent
+
+BATCH_SIZE = 2000
+
+
+def vpr_assessment_get_or_create(*, procedure_id: int, plan: AssessmentPlan) -> Assessment:
+    """The assessment of the plan, with its tasks in the file's order (position 1, 2, …) when new."""
+    if plan.assessment_id is not None:
+        return Assessment.objects.get(pk=plan.assessment_id)
+    year, subject_id, grade = plan.key
+    assessment, created = Assessment.objects.get_or_create(
+        procedure_id=procedure_id,
+        year=year,
+        subject_id=subject_id,
+        grade=grade,
+        defaults={"max_primary_score": plan.max_primary_score, "held_on": plan.held_on},
+    )
+    if created:
+        Task.objects.bulk_create(
+            [
+                Task(
+                    assessment=assessment,
+                    position=position,
+                    label=t.label,
+                    max_score=t.max_score,
+                    level=t.level,
+                )
+                for position, t in enumerate(plan.tasks, start=1)
+            ]
+        )
+    return assessment
+
+
+def _json_score(score: Decimal | None) -> int | float | None:
+    if score is None:
+        return None
+    return int(score) if score == score.to_integral() else float(score)
+
+
+def _pupil_results(school_assessment_id: int, pupils: list[PupilLine]) -> list[PupilResult]:
+    return [
+        PupilResult(
+            school_assessment_id=school_assessment_id,
+            participant_code=p.code,
+            class_name=p.class_name,
+            variant=p.variant,
+            task_scores=[_json_score(s) for s in p.scores],
+            primary_score=p.primary_score,
+            mark=p.mark,
+            journal_mark=p.journal_mark,
+        )
+        for p in pupils
+    ]
+
+
+def vpr_plan_apply(*, plan: VprPlan, actor: User, source: str) -> dict[str, int]:
+    """Apply the plan; returns counts of what changed (all zero when every file was already stored)."""
+    assessments = {
+        key: vpr_assessment_get_or_create(procedure_id=plan.procedure_id, plan=assessment_plan)
+        for key, assessment_plan in plan.assessments.items()
+        if any(p.key == key and p.action != UNCHANGED for p in plan.files)
+    }
+    creates, replaces = plan.of(CREATE), plan.of(REPLACE)
+    now = timezone.now()
+    new_rows = SchoolAssessment.objects.bulk_create(
+        [
+            SchoolAssessment(
+                assessment=assessments[p.key],
+                school_id=p.school_id,
+                source_file=p.file.file_name[:500],
+                source_sha256=p.file.sha256,
+                import_job_id=plan.job_id,
+                participants_declared=p.file.participants_declared,
+            )
+            for p in creates
+        ]
+    )
+    replaced = SchoolAssessment.objects.in_bulk([p.school_assessment_id for p in replaces])
+    for p in replaces:
+        row = replaced[p.school_assessment_id]
+        row.source_file = p.file.file_name[:500]
+        row.source_sha256 = p.file.sha256
+        row.import_job_id = plan.job_id
+        row.participants_declared = p.file.participants_declared
+        row.updated_at = now
+    if replaced:
+        PupilResult.objects.filter(school_assessment_id__in=list(replaced)).delete()
+        SchoolAssessment.objects.bulk_update(
+            list(replaced.values()),
+            ["source_file", "source_sha256", "import_job", "participants_declared", "updated_at"],
+        )
+    results: list[PupilResult] = []
+    for p, row in zip(creates, new_rows, strict=True):
+        results.extend(_pupil_results(row.pk, p.file.pupils))
+    for p in replaces:
+        assert p.school_assessment_id is not None
+        results.extend(_pupil_results(p.school_assessment_id, p.file.pupils))
+    PupilResult.objects.bulk_create(results, batch_size=BATCH_SIZE)
+    _log_replacements(plan, replaces, actor=actor, source=source)
+    # The stored indicators follow the results, in the same transaction.
+    school_indicators_recompute(assessment_ids=[a.pk for a in assessments.values()])
+    return {"created": len(creates), "updated": len(replaces), "pupils_written": len(results)}
+
+
+def _log_replacements(plan: VprPlan, replaces: list[FilePlan], *, actor: User, source: str) -> None:
+    events: list[AuditEvent] = []
+    job_events: list[ImportJobEvent] = []
+    for p in replaces:
+        title = plan.assessments[p.key].title
+        message = _(
+            "Results of %(school)s in %(assessment)s replaced from «%(file)s»: %(old)s participants before, "
+            "%(new)s now."
+        ) % {
+            "school": p.school,
+            "assessment": title,
+            "file": p.file.file_name,
+            "old": p.old_count,
+            "new": len(p.file.pupils),
+        }
+        if plan.job_id is not None:
+            job_events.append(
+                ImportJobEvent(job_id=plan.job_id, level=ImportJobEvent.Level.WARNING, message=message)
+            )
+        events.append(
+            audit_event_build(
+                actor=actor,
+                action="school_assessment_replace",
+                object_type="assessments.schoolassessment",
+                object_id=p.school_assessment_id,
+                summary=f"{p.school} · {title}",
+                details={
+                    "source": source,
+                    "file": p.file.file_name,
+                    "old_sha256": p.old_sha256,
+                    "new_sha256": p.file.sha256,
+                    "old_count": p.old_count,
+                    "new_count": len(p.file.pupils),
+                    "import_job": plan.job_id,
+                },
+            )
+        )
+    ImportJobEvent.objects.bulk_create(job_events)
+    audit_event_bulk_create(events)
