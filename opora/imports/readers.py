@@ -285,15 +285,14 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_workbook(
-    source: IO[bytes],
-    *,
-    file_name: str,
-    file_format: str,
-    sheet: str | None,
-    header_match: Callable[[Sequence[str]], bool] | None,
-    header_search_rows: int,
-) -> Table:
+def read_workbook_grid(
+    source: IO[bytes], *, file_name: str, sheet: str | None = None
+) -> tuple[str, list[list[str]]]:
+    """A sheet (the first visible one unless named) as rows of text cells, merged ranges filled.
+
+    Raises UnreadableFileError for a damaged or password-protected workbook, SheetNotFoundError for a
+    missing sheet.
+    """
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(source)
     except python_calamine.PasswordError:
@@ -324,6 +323,19 @@ def _read_workbook(
                 _("the sheet cannot be read: the workbook is damaged"), file_name=file_name, sheet=sheet_name
             ) from None
     _fill_merged(grid, merged)
+    return sheet_name, grid
+
+
+def _read_workbook(
+    source: IO[bytes],
+    *,
+    file_name: str,
+    file_format: str,
+    sheet: str | None,
+    header_match: Callable[[Sequence[str]], bool] | None,
+    header_search_rows: int,
+) -> Table:
+    sheet_name, grid = read_workbook_grid(source, file_name=file_name, sheet=sheet)
 
     def records() -> Iterator[tuple[int, list[str]]]:
         for index, cells in enumerate(grid):

@@ -12,7 +12,6 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-import python_calamine
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,11 +38,8 @@ from opora.imports.readers import (
     ZIP_MAGIC,
     EmptyFileError,
     ReaderError,
-    UnreadableFileError,
     UnsupportedFileError,
-    _cell_text,
-    _fill_merged,
-    _first_visible_sheet,
+    read_workbook_grid,
 )
 
 FIRST_YEAR = 2015
@@ -155,30 +151,7 @@ def read_grid(data: bytes, *, file_name: str) -> tuple[str, list[list[str]]]:
             ),
             file_name=file_name,
         )
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except python_calamine.PasswordError:
-        raise UnreadableFileError(
-            _("the workbook is protected by a password: remove the password and upload it again"),
-            file_name=file_name,
-        ) from None
-    except Exception:  # calamine raises several unrelated types for damaged or foreign containers
-        raise UnreadableFileError(
-            _("the file cannot be read as an Excel workbook (XLSX or XLS): it is damaged or of another kind"),
-            file_name=file_name,
-        ) from None
-    with workbook:
-        sheet_name = _first_visible_sheet(workbook)
-        try:
-            worksheet = workbook.get_sheet_by_name(sheet_name)
-            grid = [[_cell_text(v) for v in row] for row in worksheet.to_python(skip_empty_area=False)]
-            merged = worksheet.merged_cell_ranges or []
-        except Exception:
-            raise UnreadableFileError(
-                _("the sheet cannot be read: the workbook is damaged"), file_name=file_name, sheet=sheet_name
-            ) from None
-    _fill_merged(grid, merged)
-    return sheet_name, grid
+    return read_workbook_grid(io.BytesIO(data), file_name=file_name)
 
 
 def parse_vpr_workbook(data: bytes, *, file_name: str, sha256: str) -> ParsedWorkbook:
