@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opora.registry.models import School
+from opora.registry.services import SCHOOL_REGISTER_FIELDS
 
 
 @dataclass(frozen=True)
@@ -62,23 +63,8 @@ COLUMNS = [
     Column("other_names", "Другие наименования", False, gettext_lazy("name variants separated by «;»")),
 ]
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
-SCHOOL_FIELDS = (
-    "municipality",
-    "fis_oko_login",
-    "inn",
-    "ogrn",
-    "full_name",
-    "short_name",
-    "kind",
-    "location",
-    "settlement",
-    "settlement_population",
-    "address",
-    "latitude",
-    "longitude",
-    "status",
-    "successor",
-)
+# The school fields a register row describes: exactly those the registry services may write.
+SCHOOL_FIELDS = SCHOOL_REGISTER_FIELDS
 TEXT_LIMITS = {"full_name": 500, "short_name": 200, "settlement": 200, "address": 500}
 
 KIND_LABELS: dict[str, str] = {
