@@ -46,3 +46,14 @@ def test_the_broken_sample_reports_every_error(cast, validated_job):
 def test_the_picture_sample_is_refused(cast, validated_job):
     job = validated_job(cast.users["regional"], (FILES / "picture.csv").read_bytes(), "picture.csv")
     assert job.status == ImportJob.Status.FAILED and "PNG" in job.errors[0]["message"]
+
+
+def test_the_documented_vpr_example_reads_without_problems():
+    from opora.imports.fis_oko.parse import parse_vpr_workbook
+
+    path = Path(__file__).resolve().parents[3] / "docs/formats/examples/vpr-individual-results.xlsx"
+    parsed = parse_vpr_workbook(path.read_bytes(), file_name=path.name, sha256="")
+    assert (parsed.errors, parsed.warnings) == ([], [])
+    assert (
+        parsed.file is not None and parsed.file.school_login == "edu886278" and len(parsed.file.pupils) == 3
+    )
