@@ -53,7 +53,7 @@ lint: setup  ## ruff, mypy, import-linter, missing migrations, compiled translat
 	git diff --exit-code -- '*.mo' || (echo "Compiled translations are stale: run make messages and commit" && exit 1)
 
 messages: setup  ## compile every app's Russian catalogue (locale/ru/LC_MESSAGES/django.po → .mo)
-	@for dir in opora/*/locale; do (cd $$(dirname $$dir) && ../../$(BIN)/django-admin compilemessages -v0 --settings=config.settings.test --pythonpath=../..); done
+	@for dir in opora/*/locale; do (cd $$(dirname $$dir) && ../../$(BIN)/django-admin compilemessages -v0 --settings=config.settings.test --pythonpath=../..) || exit 1; done
 
 check-deploy: setup  ## Django's deployment checks with production settings
 	OPORA_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DATABASE_URL=sqlite:///:memory: \

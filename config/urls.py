@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("opora.core.urls")),
     path("accounts/", include("opora.accounts.urls")),
     path("", include("opora.registry.urls")),
+    path("", include("opora.assessments.urls")),
     path("imports/", include("opora.imports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -29,6 +29,7 @@ class Procedure(models.Model):
     class Outcome(models.TextChoices):
         MARK = "mark", _("mark 2-5 from the primary score")
         TEST_SCORE = "test_score", _("test score 0-100 with a minimum")
+        # xgettext:no-python-format
         LEVEL = "level", _("achievement level and % completion")
 
     code = models.CharField(_("code"), max_length=16, unique=True)
@@ -311,6 +312,7 @@ class SchoolIndicator(models.Model):
     pass_pct = models.FloatField(_("pass rate, %"), null=True)
     quality_pct = models.FloatField(_("quality, %"), null=True)
     mean_primary_score = models.FloatField(_("mean primary score"), null=True)
+    # xgettext:no-python-format
     mean_pct_of_max = models.FloatField(_("mean % of maximum"), null=True)
     mean_test_score = models.FloatField(_("mean test score"), null=True)
     values = models.JSONField(_("all indicators"), default=dict)

@@ -23,6 +23,7 @@ _HEADLINE = (
     "mean_pct_of_max",
     "mean_test_score",
 )
+_LEVEL_ORDER = {"Б": 0, "П": 1, "В": 2}
 _TASK_FIELDS = (
     "task",
     "level",
@@ -112,7 +113,11 @@ def _completion_by_school(
     completion: pl.DataFrame, fields: tuple[str, ...]
 ) -> dict[tuple[str, int], list[Any]]:
     found: dict[tuple[str, int], list[Any]] = {}
-    for row in completion.sort("task" if "task" in completion.columns else "level").iter_rows(named=True):
+    if "task" in completion.columns:
+        ordered = completion.sort("task")
+    else:  # by difficulty, not alphabet: Б, П, В
+        ordered = completion.sort(pl.col("level").replace_strict(_LEVEL_ORDER, default=len(_LEVEL_ORDER)))
+    for row in ordered.iter_rows(named=True):
         key = (row["school_id"], row["assessment_id"])
         found.setdefault(key, []).append({f: row.get(f) for f in fields if f in row})
     return found

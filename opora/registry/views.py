@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opora.accounts.access import can_view_municipalities
+from opora.assessments.selectors import school_results_for_user
 from opora.core.http import AuthenticatedHttpRequest
 from opora.registry.forms import SchoolFilterForm, SearchForm
 from opora.registry.models import School
@@ -86,5 +87,8 @@ def school_detail(request: AuthenticatedHttpRequest, school_pk: int) -> HttpResp
             "predecessors": school.predecessors.all(),
             "can_view_municipality": can_view_municipalities(user),
             "kinds": School.Kind,
+            "results": school_results_for_user(
+                user=user, school_pk=school.pk, selected=request.GET.get("assessment")
+            ),
         },
     )

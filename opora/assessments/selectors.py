@@ -1,0 +1,246 @@
+"""Reads of assessment results, always for a user: scope comes from opora.accounts.access."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, QuerySet
+
+from opora.accounts.access import schools_visible_to
+from opora.accounts.models import User
+from opora.assessments.models import Assessment, Procedure, SchoolIndicator, Subject
+from opora.imports.models import ImportJob
+from opora.imports.selectors import import_kind_allowed
+from opora.registry.models import Municipality
+from opora.registry.selectors import municipality_get_for_user
+
+# The municipality list never grows past this many rows (a municipality has far fewer schools).
+RESULTS_ROW_LIMIT = 500
+
+# Whitelisted sort keys of the municipality results → model fields; a leading "-" sorts descending.
+RESULT_SORTS = {
+    "school": "school__short_name",
+    "participants": "participants",
+    "mark_2_pct": "mark_2_pct",
+    "quality_pct": "quality_pct",
+    "pass_pct": "pass_pct",
+    "mean_pct_of_max": "mean_pct_of_max",
+}
+DEFAULT_RESULT_SORT = "school"
+
+
+def _indicators_for_user(user: User) -> QuerySet[SchoolIndicator]:
+    """Indicators of the user's schools, one per school × assessment: pupil rows win over aggregates."""
+    pupil_rows = SchoolIndicator.objects.filter(
+        school_id=OuterRef("school_id"),
+        assessment_id=OuterRef("assessment_id"),
+        source=SchoolIndicator.Source.PUPILS,
+    )
+    return (
+        SchoolIndicator.objects.filter(school__in=schools_visible_to(user))
+        .exclude(Exists(pupil_rows), source=SchoolIndicator.Source.AGGREGATES)
+        .select_related("assessment__procedure", "assessment__subject")
+    )
+
+
+def _pk_or_none(value: object) -> int | None:
+    """A positive integer from a raw GET value, or None for anything else (text, NUL bytes, huge numbers)."""
+    if isinstance(value, int):
+        return value if 0 < value < 2**31 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value) or None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The school card
+
+
+@dataclass(frozen=True)
+class YearCell:
+    """One school's indicators in one year of a procedure × subject × grade, with the change of «2» %."""
+
+    indicator: SchoolIndicator
+    mark_2_change_pp: float | None
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    procedure: Procedure
+    subject: Subject
+    grade: int
+    cells: list[YearCell | None]  # aligned with SchoolResults.years; None where the year has no data
+
+
+@dataclass(frozen=True)
+class CompletionRow:
+    """Completion of one task (or level) by the school against its municipality and region."""
+
+    label: str
+    level: str
+    participants: int | None
+    completion_pct: float | None
+    municipality_pct: float | None
+    region_pct: float | None
+    municipality_diff_pp: float | None
+    region_diff_pp: float | None
+
+
+@dataclass(frozen=True)
+class SchoolResults:
+    years: list[int] = field(default_factory=list)
+    rows: list[ResultRow] = field(default_factory=list)
+    indicators: list[SchoolIndicator] = field(default_factory=list)  # newest first, for the choice
+    selected: SchoolIndicator | None = None
+    tasks: list[CompletionRow] = field(default_factory=list)
+    levels: list[CompletionRow] = field(default_factory=list)
+    can_import: bool = False
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _completion_rows(items: list[dict[str, Any]], label_key: str) -> list[CompletionRow]:
+    rows = []
+    for item in items:
+        own = item.get("completion_pct")
+        municipality = item.get("municipality_completion_pct")
+        region = item.get("region_completion_pct")
+        rows.append(
+            CompletionRow(
+                label=str(item.get(label_key) or ""),
+                level=str(item.get("level") or ""),
+                participants=item.get("participants"),
+                completion_pct=own,
+                municipality_pct=municipality,
+                region_pct=region,
+                municipality_diff_pp=_difference(own, municipality),
+                region_diff_pp=_difference(own, region),
+            )
+        )
+    return rows
+
+
+def _task_sort_key(label: str) -> tuple[int, ...]:
+    """Tasks «1», «2», «9.1», «10» in their natural order (the stored order is by text)."""
+    parts = [int(p) if p.isdigit() else 0 for p in label.split(".")]
+    return tuple(parts)
+
+
+def school_results_for_user(*, user: User, school_pk: int, selected: object = None) -> SchoolResults:
+    """A school's results for its card in one query: years side by side and one assessment's tasks.
+
+    `selected` is the raw `assessment` GET value; anything that is not one of this school's assessments
+    falls back to the latest. A school out of the user's scope has no results (its card is a 404 anyway).
+    """
+    indicators = list(
+        _indicators_for_user(user)
+        .filter(school_id=school_pk)
+        .order_by(
+            "assessment__procedure__code",
+            "assessment__subject__name",
+            "assessment__grade",
+            "assessment__year",
+        )
+    )
+    can_import = import_kind_allowed(user=user, kind=ImportJob.Kind.VPR_RESULTS)
+    if not indicators:
+        return SchoolResults(can_import=can_import)
+    years = sorted({i.assessment.year for i in indicators})
+    groups: dict[tuple[int, int, int], list[SchoolIndicator]] = {}
+    for indicator in indicators:
+        a = indicator.assessment
+        groups.setdefault((a.procedure_id, a.subject_id, a.grade), []).append(indicator)
+    rows = []
+    for group in groups.values():
+        by_year: dict[int, YearCell] = {}
+        previous: SchoolIndicator | None = None
+        for indicator in group:  # ordered by year
+            change = _difference(indicator.mark_2_pct, previous.mark_2_pct) if previous else None
+            by_year[indicator.assessment.year] = YearCell(indicator=indicator, mark_2_change_pp=change)
+            previous = indicator
+        first = group[0].assessment
+        rows.append(
+            ResultRow(
+                procedure=first.procedure,
+                subject=first.subject,
+                grade=first.grade,
+                cells=[by_year.get(year) for year in years],
+            )
+        )
+    newest_first = sorted(indicators, key=lambda i: -i.assessment.year)  # stable: keeps the display order
+    wanted = _pk_or_none(selected)
+    chosen = next((i for i in newest_first if i.assessment_id == wanted), newest_first[0])
+    tasks = sorted(_completion_rows(chosen.tasks, "task"), key=lambda row: _task_sort_key(row.label))
+    return SchoolResults(
+        years=years,
+        rows=rows,
+        indicators=newest_first,
+        selected=chosen,
+        tasks=tasks,
+        levels=_completion_rows(chosen.levels, "level"),
+        can_import=can_import,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The municipality results page and its export
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    procedure_id: int | None = None
+    year: int | None = None
+    subject_id: int | None = None
+    grade: int | None = None
+    sort: str = DEFAULT_RESULT_SORT
+
+
+@dataclass(frozen=True)
+class MunicipalityResults:
+    municipality: Municipality
+    assessment: Assessment | None
+    rows: list[SchoolIndicator]
+    sort: str
+    truncated: bool
+
+
+def _sort_or_default(sort: str) -> str:
+    return sort if sort.removeprefix("-") in RESULT_SORTS else DEFAULT_RESULT_SORT
+
+
+def municipality_results_for_user(
+    *, user: User, municipality_pk: int, filters: ResultFilters, limit: int = RESULTS_ROW_LIMIT
+) -> MunicipalityResults:
+    """One row per school of the municipality in one assessment: the latest with data matching the filters.
+
+    Only schools in the user's scope are listed; an unknown sort key sorts by school name. Three queries
+    (municipality, assessment, rows) whatever the number of schools.
+    """
+    municipality = municipality_get_for_user(user=user, pk=municipality_pk)
+    indicators = _indicators_for_user(user).filter(school__municipality=municipality)
+    assessments = Assessment.objects.filter(pk__in=indicators.values("assessment_id"))
+    if filters.procedure_id:
+        assessments = assessments.filter(procedure_id=filters.procedure_id)
+    if filters.year:
+        assessments = assessments.filter(year=filters.year)
+    if filters.subject_id:
+        assessments = assessments.filter(subject_id=filters.subject_id)
+    if filters.grade:
+        assessments = assessments.filter(grade=filters.grade)
+    assessment = (
+        assessments.select_related("procedure", "subject")
+        .order_by("-year", F("held_on").desc(nulls_last=True), "procedure__code", "subject__name", "grade")
+        .first()
+    )
+    sort = _sort_or_default(filters.sort)
+    if assessment is None:
+        return MunicipalityResults(municipality, None, [], sort, truncated=False)
+    column = F(RESULT_SORTS[sort.removeprefix("-")])
+    order = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+    rows = list(
+        indicators.filter(assessment=assessment)
+        .select_related("school")
+        .order_by(order, "school__short_name", "school_id")[: limit + 1]
+    )
+    return MunicipalityResults(municipality, assessment, rows[:limit], sort, truncated=len(rows) > limit)
