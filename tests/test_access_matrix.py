@@ -24,6 +24,8 @@ UNSCOPED = {
     "registry:municipality-list": "list filtered by scope; tested below",
     "imports:job-list": "the user's own jobs; tested in opora/imports/tests",
     "imports:register-upload": "checked by can_import_register; tested in opora/imports/tests",
+    "imports:context-upload": "checked by import_kind_allowed; each row's school by schools_visible_to; "
+    "tested in opora/imports/tests/test_context.py",
     "imports:vpr-upload": "checked by import_kind_allowed; each file's school by schools_visible_to; "
     "tested in opora/imports/tests/test_fis_oko_vpr.py",
 }

@@ -11,6 +11,7 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         REGISTER = "register", _("school register")
         VPR_RESULTS = "vpr_results", _("VPR individual results")
+        CONTEXT = "context", _("social passports of schools")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("uploaded")

@@ -15,6 +15,9 @@ def import_kind_allowed(*, user: User, kind: str) -> bool:
     if kind == ImportJob.Kind.VPR_RESULTS:
         # The same staff as the register; each file's school is then checked against the user's scope.
         return can_import_register(user)
+    if kind == ImportJob.Kind.CONTEXT:
+        # The same staff as the register; each row's school is then checked against the user's scope.
+        return can_import_register(user)
     return False
 
 

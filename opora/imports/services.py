@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from opora.accounts.models import User
 from opora.core.services import audit_event_create
 from opora.imports.base import Importer, Validation
+from opora.imports.context import ContextImporter
 from opora.imports.fis_oko import VprResultsImporter
 from opora.imports.models import ImportJob, ImportJobEvent
 from opora.imports.register import RegisterImporter
@@ -33,6 +34,7 @@ MAX_STORED_PROBLEMS = 1000
 IMPORTERS: dict[str, Importer] = {
     ImportJob.Kind.REGISTER: RegisterImporter(),
     ImportJob.Kind.VPR_RESULTS: VprResultsImporter(),
+    ImportJob.Kind.CONTEXT: ContextImporter(),
 }
 
 

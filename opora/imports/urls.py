@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.job_list, name="job-list"),
     path("register/upload/", views.register_upload, name="register-upload"),
     path("vpr/upload/", views.vpr_upload, name="vpr-upload"),
+    path("context/upload/", views.context_upload, name="context-upload"),
     path("<int:job_pk>/", views.job_detail, name="job-detail"),
     path("<int:job_pk>/commit/", views.job_commit, name="job-commit"),
     path("<int:job_pk>/cancel/", views.job_cancel, name="job-cancel"),

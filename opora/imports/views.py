@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opora.accounts.models import User
+from opora.imports.context import COLUMNS as CONTEXT_COLUMNS
 from opora.imports.forms import UploadForm
 from opora.imports.models import ImportJob
 from opora.imports.register import COLUMNS
@@ -41,6 +42,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "can_upload_register": ImportJob.Kind.REGISTER in kinds,
             "can_upload_vpr": ImportJob.Kind.VPR_RESULTS in kinds,
+            "can_upload_context": ImportJob.Kind.CONTEXT in kinds,
         },
     )
 
@@ -82,6 +84,25 @@ def vpr_upload(request: HttpRequest) -> HttpResponse:
             import_job_validate(job=job)
             return redirect("imports:job-detail", job_pk=job.pk)
     return render(request, "imports/vpr_upload.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def context_upload(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not import_kind_allowed(user=user, kind=ImportJob.Kind.CONTEXT):
+        raise Http404
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if form.is_bound and form.is_valid():
+        try:
+            job = import_job_create(
+                user=user, kind=ImportJob.Kind.CONTEXT, uploaded_file=form.cleaned_data["file"]
+            )
+        except ImportJobError as error:
+            form.add_error("file", error.message)
+        else:
+            import_job_validate(job=job)
+            return redirect("imports:job-detail", job_pk=job.pk)
+    return render(request, "imports/context_upload.html", {"form": form, "columns": CONTEXT_COLUMNS})
 
 
 @require_GET

@@ -20,7 +20,14 @@ from django.utils import timezone
 from opora.core.models import AuditEvent
 from opora.core.services import Actor, audit_event_build, audit_event_bulk_create, audit_event_create
 from opora.registry.identity import normalize_alias, normalize_name
-from opora.registry.models import AcademicYear, Municipality, School, SchoolAlias, SchoolEnrolment
+from opora.registry.models import (
+    AcademicYear,
+    Municipality,
+    School,
+    SchoolAlias,
+    SchoolContext,
+    SchoolEnrolment,
+)
 
 T = TypeVar("T")
 
@@ -348,3 +355,86 @@ def school_enrolment_set(
     if written:
         return written[0]
     return SchoolEnrolment.objects.get(school=school, academic_year=academic_year)
+
+
+# --- social passports (school context) --------------------------------------------------------------
+
+# The shares of a social passport, in percent (0-100); None is «unknown», never 0.
+SCHOOL_CONTEXT_FIELDS = (
+    "share_single_parent",
+    "share_parents_higher_education",
+    "share_unemployed_parents",
+    "share_low_income",
+    "share_on_register",
+    "share_disabilities",
+    "share_non_native_russian",
+)
+
+
+def school_context_bulk_set(
+    *,
+    actor: Actor,
+    items: Sequence[tuple[School, AcademicYear, Mapping[str, Decimal | None]]],
+    source: str = "",
+) -> list[SchoolContext]:
+    """Set shares of the social passports of schools in years, (school, year, {field: value}) each.
+
+    Only the fields given are set (None clears a share: unknown); the others are left as they are. A
+    passport that does not exist is created, unless every value given is None (nothing to record).
+    Passports whose values are already as given are not written. Returns the passports written.
+    """
+    for _school, _year, values in items:
+        unknown = set(values) - set(SCHOOL_CONTEXT_FIELDS)
+        if unknown:
+            raise ValueError(f"Not social passport fields: {sorted(unknown)}")
+    existing: dict[tuple[int, int], SchoolContext] = {}
+    by_year: dict[int, list[int]] = {}
+    for school, year, _values in items:
+        by_year.setdefault(year.pk, []).append(school.pk)
+    for year_id, school_ids in by_year.items():
+        for chunk in _chunks(sorted(set(school_ids))):
+            for context in SchoolContext.objects.filter(academic_year_id=year_id, school_id__in=chunk):
+                existing[(context.school_id, year_id)] = context
+    new: list[SchoolContext] = []
+    changed: dict[int, SchoolContext] = {}
+    fields: set[str] = set()
+    events: list[AuditEvent] = []
+    for school, year, values in items:
+        found = existing.get((school.pk, year.pk))
+        is_new = found is None or found.pk is None
+        if found is None:
+            if all(value is None for value in values.values()):
+                continue
+            found = SchoolContext(school=school, academic_year=year)
+            existing[(school.pk, year.pk)] = found
+            new.append(found)
+        context = found
+        diffs: dict[str, list[Any]] = {}
+        for name, value in values.items():
+            old = getattr(context, name)
+            if old != value:
+                diffs[name] = [_plain(old), _plain(value)]
+                setattr(context, name, value)
+        if not diffs:
+            continue
+        context.full_clean(
+            exclude=["school", "academic_year"], validate_unique=False, validate_constraints=False
+        )
+        if not is_new:
+            changed[context.pk] = context
+        fields.update(diffs)
+        events.append(
+            _audit(
+                actor,
+                "school_context_create" if is_new else "school_context_update",
+                school.pk,
+                f"{school.short_name}: {year.label}",
+                {"academic_year": year.start_year, "changes": diffs, "source": source},
+            )
+        )
+    with transaction.atomic(savepoint=False):
+        SchoolContext.objects.bulk_create(new, batch_size=_BATCH)
+        if changed:
+            SchoolContext.objects.bulk_update(list(changed.values()), sorted(fields), batch_size=_BATCH)
+        audit_event_bulk_create(events)
+    return [*new, *changed.values()]
