@@ -1,3 +1,5 @@
+import dataclasses
+
 from django import forms
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
@@ -79,7 +81,8 @@ def municipality_results_export(request: AuthenticatedHttpRequest, municipality_
         summary=export.filename,
         details={
             "assessment_id": results.assessment.pk if results.assessment else None,
-            "filters": request.GET.dict(),
+            # The validated filters, not the raw query: it may hold anything, NUL bytes included.
+            "filters": dataclasses.asdict(filters),
             "rows": len(results.rows),
         },
     )
