@@ -44,8 +44,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help=_("Delete the existing demo region and build it anew.")
         )
+        parser.add_argument(
+            "--without-results",
+            action="store_true",
+            help=_("Build the region without the ВПР results of its schools (faster)."),
+        )
 
-    def handle(self, *args: Any, seed: int, schools: int, reset: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, seed: int, schools: int, reset: bool, without_results: bool, **options: Any
+    ) -> None:
         if not MIN_SCHOOLS <= schools <= MAX_SCHOOLS:
             raise CommandError(
                 _("The number of schools must be from %(low)d to %(high)d.")
@@ -64,7 +71,7 @@ class Command(BaseCommand):
             self._print_logins(build)
             return
         try:
-            build = demo_build(seed=seed, schools=schools, reset=reset)
+            build = demo_build(seed=seed, schools=schools, reset=reset, results=not without_results)
         except DemoError as error:
             raise CommandError(str(error)) from error
         if exists:
@@ -88,6 +95,20 @@ class Command(BaseCommand):
                 }
             )
         )
+        if build.result_files:
+            self.stdout.write(
+                _("Imported the ВПР results of %(years)s in %(seconds)s s: %(files)s, %(pupils)s.")
+                % {
+                    "years": ", ".join(str(year) for year in build.results_years),
+                    "seconds": number_format(build.results_seconds, 1),
+                    "files": ngettext("%(count)d file", "%(count)d files", build.result_files)
+                    % {"count": build.result_files},
+                    "pupils": ngettext(
+                        "%(count)d pupil result", "%(count)d pupil results", build.result_pupils
+                    )
+                    % {"count": build.result_pupils},
+                }
+            )
         self._print_logins(build)
 
     def _print_logins(self, build: DemoBuild) -> None:
