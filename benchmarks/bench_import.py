@@ -1,0 +1,198 @@
+"""Time the ВПР import of a generated region against python-calamine alone (not a test).
+
+Usage:
+    .venv/bin/python benchmarks/gen_vpr_files.py /tmp/bench-vpr
+    .venv/bin/python benchmarks/bench_import.py /tmp/bench-vpr [--db sqlite postgres] [--mode files zip]
+        [--pg postgresql://postgres@127.0.0.1:5432] [--profile /tmp/import.prof]
+
+(a) The baseline: python-calamine alone reads every file (open the workbook, its first sheet, to_python).
+(b) The import through the real path, `opora import-results` (the management command): `files` makes one
+job per file, as the CLI does with a folder; `zip` puts every file into one ZIP (stored, built before the
+clock starts) and imports it as one job. Each (database, mode) runs in a child process on a fresh
+database: a new SQLite file, or a PostgreSQL database created for the run and dropped after it; migrations
+run and the demo region of the manifest (`demo_build`) is built before the clock starts. The import is
+made as the demo `region` user. `--profile` writes a cProfile of the first run's import.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = "postgresql://postgres@127.0.0.1:5432"
+
+
+def xlsx_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.xlsx"))
+
+
+def calamine_baseline(paths: list[Path]) -> tuple[float, int]:
+    """Seconds for python-calamine alone to read every file, and the rows it returned."""
+    import python_calamine
+
+    rows = 0
+    started = time.perf_counter()
+    for path in paths:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        rows += len(workbook.get_sheet_by_index(0).to_python())
+        workbook.close()
+    return time.perf_counter() - started, rows
+
+
+def parse_only(paths: list[Path]) -> float:
+    """Seconds for the importer's reading without a database: bytes → grid → checked VprFile."""
+    import hashlib
+
+    from opora.imports.fis_oko.parse import parse_vpr_workbook
+
+    started = time.perf_counter()
+    for path in paths:
+        data = path.read_bytes()
+        parse_vpr_workbook(data, file_name=path.name, sha256=hashlib.sha256(data).hexdigest())
+    return time.perf_counter() - started
+
+
+def child(directory: Path, db: str, mode: str, pg: str, profile: str) -> dict[str, Any]:
+    """One timed import on a fresh database (runs in its own process: Django's settings are per process)."""
+    work = Path(tempfile.mkdtemp(prefix=f"bench-import-{db}-{mode}-"))
+    name = f"opora_bench_{mode}"
+    if db == "postgres":
+        import psycopg
+
+        with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        os.environ["DATABASE_URL"] = f"{pg}/{name}"
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{work / 'opora.sqlite3'}"
+    os.environ["OPORA_DATA_DIR"] = str(work)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    from opora.assessments.models import PupilResult
+    from opora.demo.build import demo_build
+
+    manifest = json.loads((directory / "manifest.json").read_text())
+    try:
+        ready = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        demo_build(seed=manifest["seed"], schools=manifest["region_schools"])
+        print(
+            f"{db} {mode}: migrated and built the region in {time.perf_counter() - ready:.1f} s",
+            file=sys.stderr,
+        )
+        paths = xlsx_files(directory)
+        target = directory
+        if mode == "zip":
+            target = work / "region.zip"
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+                for path in paths:
+                    archive.write(path, path.name)
+        out, err = io.StringIO(), io.StringIO()
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        try:
+            call_command("import_results", str(target), user="region", stdout=out, stderr=err)
+        except CommandError:
+            print(err.getvalue()[-3000:], file=sys.stderr)
+            raise
+        if profiler is not None:
+            profiler.disable()
+        seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.dump_stats(profile)
+        rows = PupilResult.objects.count()
+        summary = out.getvalue().strip().splitlines()[-1]
+        vendor = connection.vendor
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if db == "postgres":
+            import psycopg
+
+            with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+    return {"db": vendor, "mode": mode, "seconds": seconds, "rows": rows, "summary": summary}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--db", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"])
+    parser.add_argument("--mode", nargs="+", choices=["files", "zip"], default=["files", "zip"])
+    parser.add_argument("--pg", default=PG_URL, help="PostgreSQL server URL, without a database name")
+    parser.add_argument("--profile", default="", help="write a cProfile of the first import here")
+    parser.add_argument("--child", nargs=2, metavar=("DB", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    directory: Path = args.directory.resolve()
+    if args.child:
+        result = child(directory, args.child[0], args.child[1], args.pg, args.profile)
+        print(json.dumps(result))
+        return
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("OPORA_DATA_DIR", tempfile.mkdtemp(prefix="bench-import-"))
+    import django
+
+    django.setup()
+    manifest = json.loads((directory / "manifest.json").read_text())
+    paths = xlsx_files(directory)
+    pupils = manifest["pupils"]
+    print(f"{len(paths):,} files, {pupils:,} pupil rows, {manifest['bytes'] / 1e6:.1f} MB in {directory}")
+    calamine_baseline(paths[:50])  # warm the page cache and the imports
+    calamine, grid_rows = calamine_baseline(paths)
+    print(
+        f"python-calamine alone: {calamine:.2f} s ({grid_rows:,} sheet rows), {pupils / calamine:,.0f} rows/s"
+    )
+    parsed = parse_only(paths)
+    print(
+        f"parse only (no database): {parsed:.2f} s, {pupils / parsed:,.0f} rows/s, "
+        f"{parsed / calamine:.2f}× calamine"
+    )
+    print(f"{'database':<12}{'mode':<7}{'seconds':>9}{'rows/s':>10}{'× calamine':>12}  rows written")
+    profile = args.profile
+    for db in args.db:
+        for mode in args.mode:
+            command = [sys.executable, __file__, str(directory), "--child", db, mode, "--pg", args.pg]
+            if profile:
+                command += ["--profile", profile]
+                profile = ""
+            env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "OPORA_DATA_DIR"}}
+            done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+            if done.returncode != 0:
+                print(f"{db} {mode}: failed\n{done.stderr[-3000:]}")
+                continue
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            seconds = result["seconds"]
+            print(
+                f"{result['db']:<12}{mode:<7}{seconds:9.1f}{result['rows'] / seconds:10,.0f}"
+                f"{seconds / calamine:11.1f}×  {result['rows']:,}",
+                flush=True,
+            )
+            if result["rows"] != pupils:
+                print(f"  expected {pupils:,} rows; the command said: {result['summary']}")
+    if args.profile:
+        stats = pstats.Stats(args.profile)
+        stats.sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
