@@ -47,62 +47,56 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-def register_upload(request: HttpRequest) -> HttpResponse:
+def _upload(
+    request: HttpRequest, *, kind: str, template: str, context: dict[str, object], file_label: str = ""
+) -> HttpResponse:
+    """Upload a file as a job of this kind, check it at once and show its page; 404 for who may not."""
     user: User = request.user  # type: ignore[assignment]
-    if not import_kind_allowed(user=user, kind=ImportJob.Kind.REGISTER):
+    if not import_kind_allowed(user=user, kind=kind):
         raise Http404
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if file_label:
+        form.fields["file"].label = file_label
     if form.is_bound and form.is_valid():
         try:
-            job = import_job_create(
-                user=user, kind=ImportJob.Kind.REGISTER, uploaded_file=form.cleaned_data["file"]
-            )
+            job = import_job_create(user=user, kind=kind, uploaded_file=form.cleaned_data["file"])
         except ImportJobError as error:
             form.add_error("file", error.message)
         else:
             import_job_validate(job=job)
             return redirect("imports:job-detail", job_pk=job.pk)
-    return render(request, "imports/register_upload.html", {"form": form, "columns": COLUMNS})
+    return render(request, template, {"form": form, **context})
+
+
+@require_http_methods(["GET", "POST"])
+def register_upload(request: HttpRequest) -> HttpResponse:
+    return _upload(
+        request,
+        kind=ImportJob.Kind.REGISTER,
+        template="imports/register_upload.html",
+        context={"columns": COLUMNS},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def vpr_upload(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if not import_kind_allowed(user=user, kind=ImportJob.Kind.VPR_RESULTS):
-        raise Http404
-    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    form.fields["file"].label = _("File (XLSX, or a ZIP archive of XLSX files)")
-    if form.is_bound and form.is_valid():
-        try:
-            job = import_job_create(
-                user=user, kind=ImportJob.Kind.VPR_RESULTS, uploaded_file=form.cleaned_data["file"]
-            )
-        except ImportJobError as error:
-            form.add_error("file", error.message)
-        else:
-            import_job_validate(job=job)
-            return redirect("imports:job-detail", job_pk=job.pk)
-    return render(request, "imports/vpr_upload.html", {"form": form})
+    return _upload(
+        request,
+        kind=ImportJob.Kind.VPR_RESULTS,
+        template="imports/vpr_upload.html",
+        context={},
+        file_label=_("File (XLSX, or a ZIP archive of XLSX files)"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def context_upload(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if not import_kind_allowed(user=user, kind=ImportJob.Kind.CONTEXT):
-        raise Http404
-    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    if form.is_bound and form.is_valid():
-        try:
-            job = import_job_create(
-                user=user, kind=ImportJob.Kind.CONTEXT, uploaded_file=form.cleaned_data["file"]
-            )
-        except ImportJobError as error:
-            form.add_error("file", error.message)
-        else:
-            import_job_validate(job=job)
-            return redirect("imports:job-detail", job_pk=job.pk)
-    return render(request, "imports/context_upload.html", {"form": form, "columns": CONTEXT_COLUMNS})
+    return _upload(
+        request,
+        kind=ImportJob.Kind.CONTEXT,
+        template="imports/context_upload.html",
+        context={"columns": CONTEXT_COLUMNS},
+    )
 
 
 @require_GET
