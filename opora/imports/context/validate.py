@@ -21,11 +21,11 @@ from opora.imports.context.format import (
     parse_share,
 )
 from opora.imports.errors import RowError
+from opora.imports.header import header_match
 from opora.imports.readers import Row, Table
 from opora.imports.register.format import (
     CellError,
     decimal_label,
-    fold,
     parse_academic_year,
     parse_digits,
     parse_login,
@@ -123,48 +123,18 @@ class ContextValidator:
     # --- the header -----------------------------------------------------------------------------------
 
     def _columns(self, rows: list[Row]) -> bool:
-        unknown: list[str] = []
-        unnamed: list[int] = []
         header_row = self.table.header_row
-        for position, raw in enumerate(self.table.header):
-            title = raw.strip()
-            if not title:
-                unnamed.append(position)
-                continue
-            key = HEADER_WORDS.get(fold(title))
-            if key is None:
-                unknown.append(title)
-            elif key in self.index:
-                self._problem(header_row, title, _("the column appears twice; leave one of them"))
-            else:
-                self.index[key] = position
-                self.titles[key] = title
-        missing = [c.title for c in COLUMNS if c.required and c.key not in self.index]
-        if missing:
-            self._problem(
-                header_row,
-                "",
-                _("required columns are missing: %(columns)s. Check the header row against the format")
-                % {"columns": ", ".join(f"«{m}»" for m in missing)},
-            )
-        elif not any(key in self.index for key in SHARE_KEYS):
+        found = header_match(self.table.header, rows, columns=COLUMNS, words=HEADER_WORDS)
+        for problem in found.problems:
+            self._problem(header_row, problem.column, problem.message, warning=problem.warning)
+        self.index.update(found.index)
+        self.titles.update(found.titles)
+        if not found.missing and not any(key in self.index for key in SHARE_KEYS):
             self._problem(
                 header_row,
                 "",
                 _("the file has none of the share columns (%(columns)s): there is nothing to import")
                 % {"columns": ", ".join(f"«{COLUMN_BY_KEY[k].title}»" for k in SHARE_KEYS)},
-            )
-        if unknown:
-            self._problem(
-                header_row,
-                "",
-                _("unknown columns are ignored: %(columns)s")
-                % {"columns": ", ".join(f"«{u}»" for u in unknown)},
-                warning=True,
-            )
-        if unnamed and any(row.get(i).strip() for row in rows for i in unnamed):
-            self._problem(
-                header_row, "", _("a column without a header holds data; it is ignored"), warning=True
             )
         return not self.errors
 

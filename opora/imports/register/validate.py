@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.imports.errors import RowError
+from opora.imports.header import header_match
 from opora.imports.readers import Row, Table
 from opora.imports.register.format import (
     COLUMNS,
@@ -23,7 +24,6 @@ from opora.imports.register.format import (
     STATUS_WORDS,
     TEXT_LIMITS,
     CellError,
-    fold,
     parse_academic_year,
     parse_choice,
     parse_coordinate,
@@ -77,47 +77,11 @@ class RegisterValidator:
     # --- the header -----------------------------------------------------------------------------------
 
     def _columns(self, rows: list[Row]) -> Columns | None:
-        index: dict[str, int] = {}
-        titles: dict[str, str] = {}
-        unknown: list[str] = []
-        unnamed: list[int] = []
         header_row = self.table.header_row
-        for position, raw in enumerate(self.table.header):
-            title = raw.strip()
-            if not title:
-                unnamed.append(position)
-                continue
-            key = HEADER_WORDS.get(fold(title))
-            if key is None:
-                unknown.append(title)
-            elif key in index:
-                self._problem(header_row, title, _("the column appears twice; leave one of them"))
-            else:
-                index[key] = position
-                titles[key] = title
-        missing = [c.title for c in COLUMNS if c.required and c.key not in index]
-        if missing:
-            self._problem(
-                header_row,
-                "",
-                _("required columns are missing: %(columns)s. Check the header row against the format")
-                % {"columns": ", ".join(f"«{m}»" for m in missing)},
-            )
-        if unknown:
-            self._problem(
-                header_row,
-                "",
-                _("unknown columns are ignored: %(columns)s")
-                % {"columns": ", ".join(f"«{u}»" for u in unknown)},
-                warning=True,
-            )
-        if unnamed and any(row.get(i).strip() for row in rows for i in unnamed):
-            self._problem(
-                header_row,
-                "",
-                _("a column without a header holds data; it is ignored"),
-                warning=True,
-            )
+        found = header_match(self.table.header, rows, columns=COLUMNS, words=HEADER_WORDS)
+        for problem in found.problems:
+            self._problem(header_row, problem.column, problem.message, warning=problem.warning)
+        index, titles = found.index, found.titles
         if ("academic_year" in index) != ("pupils" in index):
             self._problem(
                 header_row,
