@@ -178,17 +178,10 @@ class MinimumScore(models.Model):
         return f"{self.procedure} {self.year} {self.subject}: {self.minimum}"
 
 
-class SchoolAssessment(TimeStampedModel):
-    """The results of one school in one assessment, as last imported: the unit a file replaces."""
+class ImportedResults(TimeStampedModel):
+    """Results of a school in an assessment that came from a file: where from, and through which import."""
 
-    assessment = models.ForeignKey(
-        Assessment, verbose_name=_("assessment"), on_delete=models.PROTECT, related_name="schools"
-    )
-    school = models.ForeignKey(
-        School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="assessments"
-    )
     source_file = models.CharField(_("file"), max_length=500, blank=True)
-    source_sha256 = models.CharField(_("file hash"), max_length=64, blank=True)
     import_job = models.ForeignKey(
         "imports.ImportJob",
         verbose_name=_("import"),
@@ -197,6 +190,24 @@ class SchoolAssessment(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.assessment}"  # type: ignore[attr-defined]
+
+
+class SchoolAssessment(ImportedResults):
+    """The results of one school in one assessment, as last imported: the unit a file replaces."""
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.PROTECT, related_name="schools"
+    )
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    source_sha256 = models.CharField(_("file hash"), max_length=64, blank=True)
     participants_declared = models.PositiveIntegerField(
         _("participants stated in the file"), null=True, blank=True
     )
@@ -207,9 +218,6 @@ class SchoolAssessment(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["assessment", "school"], name="school_assessment_unique")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.school} · {self.assessment}"
 
 
 class PupilResult(models.Model):
@@ -240,7 +248,7 @@ class PupilResult(models.Model):
         return self.participant_code
 
 
-class SchoolAggregateResult(TimeStampedModel):
+class SchoolAggregateResult(ImportedResults):
     """A school's results where only aggregates exist (ЕГЭ/ОГЭ tables, ВПР «Статистика по отметкам»)."""
 
     assessment = models.ForeignKey(
@@ -258,15 +266,6 @@ class SchoolAggregateResult(TimeStampedModel):
     scored_80_99 = models.PositiveIntegerField(_("scored 80-99"), null=True)
     scored_100 = models.PositiveIntegerField(_("scored 100"), null=True)
     mean_score = models.DecimalField(_("mean score"), max_digits=6, decimal_places=2, null=True)
-    source_file = models.CharField(_("file"), max_length=500, blank=True)
-    import_job = models.ForeignKey(
-        "imports.ImportJob",
-        verbose_name=_("import"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("school aggregate result")
@@ -274,9 +273,6 @@ class SchoolAggregateResult(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["assessment", "school"], name="aggregate_result_unique")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.school} · {self.assessment}"
 
 
 class SchoolIndicator(models.Model):
