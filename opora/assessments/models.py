@@ -234,6 +234,9 @@ class PupilResult(models.Model):
     journal_mark = models.PositiveSmallIntegerField(_("journal mark"), null=True, validators=MARK_VALIDATORS)
     test_score = models.DecimalField(_("test score"), max_digits=5, decimal_places=2, null=True)
     below_minimum = models.BooleanField(_("below the minimum"), null=True)
+    # Regional diagnostics: the achievement level as the source names it («базовый») and % completion.
+    achievement_level = models.CharField(_("achievement level"), max_length=32, blank=True)
+    completion_pct = models.DecimalField(_("completion, %"), max_digits=5, decimal_places=2, null=True)
 
     class Meta:
         verbose_name = _("pupil result")
@@ -249,7 +252,11 @@ class PupilResult(models.Model):
 
 
 class SchoolAggregateResult(ImportedResults):
-    """A school's results where only aggregates exist (ЕГЭ/ОГЭ tables, ВПР «Статистика по отметкам»)."""
+    """A school's results where only aggregates exist: ВПР «Статистика по отметкам», regional ЕГЭ/ОГЭ tables,
+    school-level regional diagnostics, the canonical school-level format.
+
+    The fields mirror `analytics.schema.SCHOOL_AGGREGATES`; null means the source did not give it.
+    """
 
     assessment = models.ForeignKey(
         Assessment, verbose_name=_("assessment"), on_delete=models.PROTECT, related_name="+"
@@ -257,15 +264,35 @@ class SchoolAggregateResult(ImportedResults):
     school = models.ForeignKey(
         School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="aggregate_results"
     )
+    source_sha256 = models.CharField(_("file hash"), max_length=64, blank=True)
     participants = models.PositiveIntegerField(_("participants"))
     share_2 = models.DecimalField(_("«2», %"), max_digits=5, decimal_places=2, null=True)
     share_3 = models.DecimalField(_("«3», %"), max_digits=5, decimal_places=2, null=True)
     share_4 = models.DecimalField(_("«4», %"), max_digits=5, decimal_places=2, null=True)
     share_5 = models.DecimalField(_("«5», %"), max_digits=5, decimal_places=2, null=True)
     below_minimum = models.PositiveIntegerField(_("below the minimum"), null=True)
+    below_minimum_share = models.DecimalField(
+        _("below the minimum, %"), max_digits=5, decimal_places=2, null=True
+    )
     scored_80_99 = models.PositiveIntegerField(_("scored 80-99"), null=True)
     scored_100 = models.PositiveIntegerField(_("scored 100"), null=True)
-    mean_score = models.DecimalField(_("mean score"), max_digits=6, decimal_places=2, null=True)
+    mean_primary_score = models.DecimalField(
+        _("mean primary score"), max_digits=6, decimal_places=2, null=True
+    )
+    mean_test_score = models.DecimalField(_("mean test score"), max_digits=5, decimal_places=2, null=True)
+    mean_mark = models.DecimalField(_("mean mark"), max_digits=3, decimal_places=2, null=True)
+    share_lowered = models.DecimalField(
+        _("lowered the journal mark, %"), max_digits=5, decimal_places=2, null=True
+    )
+    share_confirmed = models.DecimalField(
+        _("confirmed the journal mark, %"), max_digits=5, decimal_places=2, null=True
+    )
+    share_raised = models.DecimalField(
+        _("raised the journal mark, %"), max_digits=5, decimal_places=2, null=True
+    )
+    # Regional diagnostics: mean % completion and the shares of achievement levels, {"базовый": 41.5, ...}.
+    mean_completion = models.DecimalField(_("mean completion, %"), max_digits=5, decimal_places=2, null=True)
+    level_shares = models.JSONField(_("shares of achievement levels, %"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("school aggregate result")

@@ -12,6 +12,8 @@ class ImportJob(models.Model):
         REGISTER = "register", _("school register")
         VPR_RESULTS = "vpr_results", _("VPR individual results")
         CONTEXT = "context", _("social passports of schools")
+        SCHOOL_RESULTS = "school_results", _("results per school (aggregates)")
+        PUPIL_RESULTS = "pupil_results", _("pupil results (ЕГЭ, ОГЭ, diagnostics, Opora format)")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("uploaded")

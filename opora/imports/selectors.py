@@ -10,13 +10,9 @@ from opora.imports.models import ImportJob, ImportJobEvent
 
 def import_kind_allowed(*, user: User, kind: str) -> bool:
     """May this user upload and commit files of this kind?"""
-    if kind == ImportJob.Kind.REGISTER:
-        return can_import_register(user)
-    if kind == ImportJob.Kind.VPR_RESULTS:
-        # The same staff as the register; each file's school is then checked against the user's scope.
-        return can_import_register(user)
-    if kind == ImportJob.Kind.CONTEXT:
-        # The same staff as the register; each row's school is then checked against the user's scope.
+    if kind in ImportJob.Kind.values:
+        # Results and passports: the same staff as the register; every school a file names is then checked
+        # against the user's scope by its importer.
         return can_import_register(user)
     return False
 

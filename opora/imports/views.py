@@ -4,7 +4,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opora.accounts.models import User
@@ -27,11 +29,18 @@ from opora.imports.services import (
     import_job_validate,
 )
 
+#: The upload page of each kind and the label of its button on the import history.
+UPLOAD_PAGES: dict[str, tuple[str, str | Promise]] = {
+    ImportJob.Kind.REGISTER: ("imports:register-upload", gettext_lazy("Upload the school register")),
+    ImportJob.Kind.VPR_RESULTS: ("imports:vpr-upload", gettext_lazy("Upload VPR results")),
+    ImportJob.Kind.CONTEXT: ("imports:context-upload", gettext_lazy("Upload social passports")),
+}
+
 
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    kinds = import_kinds_for_user(user=user)
+    kinds = set(import_kinds_for_user(user=user))
     page = Paginator(import_job_list_for_user(user=user), settings.PAGINATE_BY).get_page(
         request.GET.get("page")
     )
@@ -40,9 +49,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         "imports/job_list.html",
         {
             "page": page,
-            "can_upload_register": ImportJob.Kind.REGISTER in kinds,
-            "can_upload_vpr": ImportJob.Kind.VPR_RESULTS in kinds,
-            "can_upload_context": ImportJob.Kind.CONTEXT in kinds,
+            "uploads": [(url, label) for kind, (url, label) in UPLOAD_PAGES.items() if kind in kinds],
         },
     )
 
@@ -111,6 +118,9 @@ def job_detail(request: HttpRequest, job_pk: int) -> HttpResponse:
             "events": import_job_events(job=job),
             "may_commit": job.can_commit and import_kind_allowed(user=user, kind=job.kind),
             "may_cancel": job.can_cancel,
+            # Each kind shows its own figures and preview: templates/imports/preview/<kind>[_figures].html.
+            "figures_template": f"imports/preview/{job.kind}_figures.html",
+            "preview_template": f"imports/preview/{job.kind}.html",
         },
     )
 
