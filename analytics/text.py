@@ -1,0 +1,62 @@
+"""Russian wording of numbers for the reasons analytics gives (without Django: the CLI runs without it).
+
+The sentences of a reason are for the people who read the lists (methodists, directors), so they are
+Russian, with a decimal comma and a narrow space before «%», as Russian documents write them:
+«42 % (95 % ДИ 31–54 %)».
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+__all__ = ["NBSP", "ci_text", "grade_text", "number_text", "percent_text", "plural", "pp_text"]
+
+NBSP: Final = "\u00a0"
+_MINUS: Final = "\u2212"
+
+
+def number_text(value: float, digits: int = 0) -> str:
+    """«12,5», «−3», «1 234» (thin groups by non-breaking spaces)."""
+    if math.isnan(value):
+        return "—"
+    text = f"{abs(value):,.{digits}f}".replace(",", NBSP).replace(".", ",")
+    return f"{_MINUS}{text}" if value < 0 and text.strip("0,") else text
+
+
+def percent_text(value: float | None, digits: int = 0) -> str:
+    """«42 %»; «—» for a missing value."""
+    if value is None:
+        return "—"
+    return f"{number_text(value, digits)}{NBSP}%"
+
+
+def ci_text(low: float | None, high: float | None, confidence: float = 0.95, digits: int = 0) -> str:
+    """«95 % ДИ 31–54 %» (the interval of a share in percent)."""
+    if low is None or high is None:
+        return ""
+    level = number_text(confidence * 100)
+    return f"{level}{NBSP}% ДИ {number_text(low, digits)}–{number_text(high, digits)}{NBSP}%"
+
+
+def pp_text(value: float | None, digits: int = 1) -> str:
+    """A change in percentage points with its sign: «+12,0 п. п.», «−4,5 п. п.»."""
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else ""
+    return f"{sign}{number_text(value, digits)}{NBSP}п.{NBSP}п."
+
+
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """The Russian plural form for `count`: plural(21, "школа", "школы", "школ") → "школа"."""
+    count = abs(count)
+    if count % 10 == 1 and count % 100 != 11:
+        return one
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return few
+    return many
+
+
+def grade_text(grade: int) -> str:
+    """«5 кл.»"""
+    return f"{grade}{NBSP}кл."
