@@ -1,0 +1,1098 @@
+"""Signs of non-objective results (DOMAIN.md §5): each a *sign* with its value, threshold and sample caveat.
+
+A sign is never a verdict. The reasons say «признак … требует проверки» and never name a violation; the
+status ``flagged`` only means that the sign is present in the data.
+
+Five signs, each a function returning an eager frame whose first columns are `FINDING_SCHEMA`
+(method = ``objectivity_<sign>``), then the assessment (procedure, subject, grade) the row is about, then
+the sign's numeric columns (always ``value``, ``threshold``, ``n``; ``p_value`` where a test is used):
+
+* `journal_mismatch`  — ВПР mark against the journal mark (from the indicators frame);
+* `boundary_heaping`  — an excess of primary scores at the mark boundaries (from pupil results);
+* `basic_vs_advanced` — basic tasks below the region while advanced ones are above it (level completion);
+* `vpr_vs_exams`      — ВПР well above the region while ОГЭ/ЕГЭ of the same school is low;
+* `cohort_drop`       — a cohort falling sharply from grade 4 (year − 1) to grade 5 (year).
+
+`objectivity_signs` runs them all and concatenates their findings. One row is one school × assessment (a
+school has several rows per year); ``insufficient_data`` rows are neither flagged nor cleared. "The region"
+is every school of the input in the same assessment *other than the school itself* (leave-one-out), so that
+a large school does not hide its own excess in the regional figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import numpy as np
+import polars as pl
+from scipy.stats import combine_pvalues, hypergeom
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import test_proportions_2indep
+
+from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA, STATUS_DTYPE
+from analytics.schema import ASSESSMENT_KEY, validate_frame
+from analytics.stats import DEFAULT_TIERS, wilson_exprs
+from analytics.text import NBSP, ci_text, grade_text, number_text, percent_text, plural, pp_text
+
+__all__ = [
+    "ASSESSMENT_COLUMNS",
+    "DEFAULT_OBJECTIVITY_SETTINGS",
+    "ObjectivitySettings",
+    "ObjectivitySigns",
+    "basic_vs_advanced",
+    "boundary_heaping",
+    "cohort_drop",
+    "journal_mismatch",
+    "objectivity_signs",
+    "vpr_vs_exams",
+]
+
+Frame = pl.DataFrame | pl.LazyFrame
+
+_OURS: Final = "выбор Опоры"
+
+
+def _setting(default: Any, label: str, source: str) -> Any:
+    return field(default=default, metadata={"label": label, "source": source})
+
+
+@dataclass(frozen=True)
+class ObjectivitySettings:
+    """The parameters of the five signs; every value is JSON-able (see analytics.settings_io)."""
+
+    confidence: float = _setting(
+        0.95,
+        "Уровень доверия интервалов Уилсона",
+        "DOMAIN.md §5: доверительный интервал Уилсона для долей при малом N",
+    )
+    # --- ВПР mark against the journal mark
+    journal_not_confirmed_pct: float = _setting(
+        50.0,
+        "Доля не подтвердивших отметку по журналу, %: признак, если нижняя граница ДИ выше порога",
+        f"{_OURS}: больше половины участников не подтвердили отметку (подтвердили < 50 %)",
+    )
+    journal_differ_2plus_pct: float = _setting(
+        10.0,
+        "Доля отметок, расходящихся с журнальной на 2 балла и более, %: признак, если нижняя граница ДИ "
+        "не ниже порога",
+        f"{_OURS}: расхождение на 2 балла и более у каждого десятого участника",
+    )
+    journal_min_n: int = _setting(
+        10,
+        "Минимум участников с отметкой по журналу",
+        f"{_OURS}: при меньшем N интервал Уилсона шире половины шкалы",
+    )
+    # --- heaping at the mark boundaries
+    heaping_alpha: float = _setting(
+        0.01,
+        "Уровень значимости для избытка баллов на границах отметок (после поправки Бенджамини — Хохберга)",
+        f"{_OURS}: 0,01 с поправкой на число школ в процедуре",
+    )
+    heaping_min_excess: float = _setting(
+        5.0,
+        "Минимальный избыток участников на границах отметок сверх ожидаемого по региону",
+        f"{_OURS}: статистически значимый избыток в 1–2 участника не имеет практического смысла",
+    )
+    heaping_min_pupils: int = _setting(
+        10,
+        "Минимум участников с баллами на границе отметки или на балл ниже",
+        f"{_OURS}: около десяти участников у границ",
+    )
+    # --- basic against advanced tasks
+    basic_level: str = _setting("Б", "Уровень базовых заданий", "DOMAIN.md §4: уровни Б, П, В ФИС ОКО")
+    advanced_level: str = _setting(
+        "П", "Уровень заданий, сравниваемый с базовым", "DOMAIN.md §4: повышенный уровень (П)"
+    )
+    basic_insufficient_pct: float = _setting(
+        57.0,
+        "Выполнение базовых заданий ниже этого значения недостаточно, %",
+        "DOMAIN.md §5: базовый уровень < 57 % недостаточен (≥ 60 % достаточен)",
+    )
+    advanced_sufficient_pct: float = _setting(
+        30.0,
+        "Выполнение заданий повышенного уровня от этого значения достаточно, %",
+        "DOMAIN.md §5: повышенный уровень ≥ 30 % достаточен (< 28,5 % недостаточен)",
+    )
+    levels_min_n: int = _setting(
+        20,
+        "Минимум участников для сравнения уровней заданий",
+        f"{_OURS}: DOMAIN.md §5 считает N < 20 ограниченной выборкой, а статистического теста здесь нет",
+    )
+    # --- ВПР against ОГЭ/ЕГЭ
+    vpr_quality_excess_pp: float = _setting(
+        15.0,
+        "Качество ВПР («4» и «5») выше региона не менее чем на, п. п.",
+        f"{_OURS}: 15 п. п.",
+    )
+    exam_below_min_excess_pp: float = _setting(
+        10.0,
+        "Доля не преодолевших минимум на ОГЭ/ЕГЭ выше региона не менее чем на, п. п.",
+        f"{_OURS}: 10 п. п., как порог отрицательной динамики в DOMAIN.md §5",
+    )
+    exam_mean_below_region: bool = _setting(
+        True,
+        "Считать экзамен низким и тогда, когда средний балл школы ниже регионального",
+        f"{_OURS}: DOMAIN.md §5 говорит «ОГЭ/ЕГЭ низкие» без порога",
+    )
+    exam_procedures: tuple[str, ...] = _setting(
+        ("ОГЭ", "ЕГЭ"), "Экзамены, с которыми сравнивается ВПР", "DOMAIN.md §5: ОГЭ/ЕГЭ"
+    )
+    exam_subjects: tuple[tuple[str, str], ...] = _setting(
+        (
+            ("Математика (профильный уровень)", "Математика"),
+            ("Математика (базовый уровень)", "Математика"),
+            ("Математика профильная", "Математика"),
+            ("Математика базовая", "Математика"),
+            ("Математика (профиль)", "Математика"),
+            ("Математика (база)", "Математика"),
+        ),
+        "Предмет экзамена → предмет ВПР (остальные сопоставляются по одинаковому названию)",
+        f"{_OURS}: профильная и базовая математика ЕГЭ соответствуют математике ВПР",
+    )
+    exams_min_n: int = _setting(
+        20,
+        "Минимум участников ВПР и экзамена для сравнения",
+        f"{_OURS}: DOMAIN.md §5 считает N < 20 ограниченной выборкой, а статистического теста здесь нет",
+    )
+    # --- a cohort from grade 4 to grade 5
+    cohort_from_grade: int = _setting(4, "Класс ВПР в прошлом году", "DOMAIN.md §5: переход из 4 в 5 класс")
+    cohort_to_grade: int = _setting(5, "Класс ВПР в этом году", "DOMAIN.md §5: переход из 4 в 5 класс")
+    cohort_measure: Literal["mark_2", "quality"] = _setting(
+        "mark_2",
+        "Показатель когорты: доля «2» растёт или качество («4» и «5») падает",
+        f"{_OURS}: доля «2», как в правиле низких результатов DOMAIN.md §5",
+    )
+    cohort_excess_pp: float = _setting(
+        10.0,
+        "Ухудшение когорты сверх регионального не менее чем на, п. п.",
+        "DOMAIN.md §5: рост доли «2» на 10 п. п. и более — отрицательная динамика",
+    )
+    cohort_alpha: float = _setting(
+        0.05,
+        "Уровень значимости для ухудшения когорты (односторонний тест двух долей)",
+        f"{_OURS}: 0,05",
+    )
+    cohort_min_n: int = _setting(
+        10,
+        "Минимум участников в каждом из двух лет",
+        f"{_OURS}: около десяти участников (тест двух долей)",
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("confidence", "heaping_alpha", "cohort_alpha"):
+            value = getattr(self, name)
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}")
+        for name in ("journal_min_n", "heaping_min_pupils", "levels_min_n", "exams_min_n", "cohort_min_n"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.cohort_measure not in ("mark_2", "quality"):
+            raise ValueError(f"cohort_measure must be 'mark_2' or 'quality', got {self.cohort_measure!r}")
+
+
+DEFAULT_OBJECTIVITY_SETTINGS: Final = ObjectivitySettings()
+
+#: The assessment a row is about, right after the finding columns (for vpr_vs_exams: the ВПР one).
+ASSESSMENT_COLUMNS: Final = pl.Schema({"procedure": pl.String(), "subject": pl.String(), "grade": pl.Int8()})
+
+_NOT_A_VERDICT: Final = "требует проверки, не является выводом о необъективности"
+
+
+# --- shared helpers ----------------------------------------------------------------------------------
+
+
+def _status(insufficient: pl.Expr, flagged: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(insufficient)
+        .then(pl.lit("insufficient_data"))
+        .when(flagged)
+        .then(pl.lit("flagged"))
+        .otherwise(pl.lit("cleared"))
+        .cast(STATUS_DTYPE)
+        .alias("status")
+    )
+
+
+def _codes(status: pl.Expr, insufficient_code: str, conditions: Mapping[str, pl.Expr]) -> pl.Expr:
+    """Reason codes: the conditions that hold when flagged, the insufficient code, or an empty list."""
+    held = pl.concat_list(
+        [pl.when(condition.fill_null(False)).then(pl.lit(code)) for code, condition in conditions.items()]
+    ).list.drop_nulls()
+    return (
+        pl.when(status == "flagged")
+        .then(held)
+        .when(status == "insufficient_data")
+        .then(pl.concat_list([pl.lit(insufficient_code)]))
+        .otherwise(pl.lit([], pl.List(pl.String)))
+        .alias("reason_codes")
+    )
+
+
+def _loo(column: str | pl.Expr, keys: list[str]) -> pl.Expr:
+    """The column summed over the other rows of the group (leave-one-out): Σ over the group − own value."""
+    value = (pl.col(column) if isinstance(column, str) else column).fill_null(0)
+    return value.sum().over(keys) - value
+
+
+def _percent(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """100 × numerator / denominator, null (never NaN, which Polars orders above every number) at 0."""
+    return pl.when(denominator > 0).then(100.0 * numerator / denominator)
+
+
+def _finish(
+    data: pl.DataFrame,
+    *,
+    method: str,
+    year: int,
+    numeric: Mapping[str, pl.DataType],
+    reason: Callable[..., str],
+) -> pl.DataFrame:
+    """FINDING columns, assessment columns, then the numeric ones; the reason written row by row."""
+    reasons = [reason(row) for row in data.iter_rows(named=True)]
+    return data.with_columns(
+        school_id=pl.col("school_id").cast(pl.String),
+        year=pl.lit(year, pl.Int16),
+        method=pl.lit(f"objectivity_{method}"),
+        reason=pl.Series(reasons, dtype=pl.String),
+    ).select(
+        *[pl.col(name).cast(dtype) for name, dtype in FINDING_SCHEMA.items()],
+        *[pl.col(name).cast(dtype) for name, dtype in ASSESSMENT_COLUMNS.items()],
+        *[pl.col(name).cast(dtype) for name, dtype in numeric.items()],
+    )
+
+
+def _empty(numeric: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema={**FINDING_SCHEMA, **ASSESSMENT_COLUMNS, **numeric})
+
+
+def _assessment(row: Mapping[str, Any]) -> str:
+    return f"{row['procedure']}, {row['subject']}, {grade_text(int(row['grade']))}"
+
+
+def _n_text(n: int, what: str = "") -> str:
+    """«N = 64», with the DOMAIN.md §5 sample-size caveat when N is small."""
+    text = f"N{NBSP}={NBSP}{number_text(n)}{what}"
+    if n < DEFAULT_TIERS.approximate:
+        return f"{text} (выборка мала, оценка ориентировочная)"
+    if n < DEFAULT_TIERS.informative:
+        return f"{text} (выборка небольшая, оценка приблизительная)"
+    return text
+
+
+def _p_text(p: float | None) -> str:
+    if p is None or math.isnan(p):
+        return "p не определено"
+    if p < 0.001:
+        return f"p{NBSP}<{NBSP}0,001"
+    return f"p{NBSP}={NBSP}{number_text(p, 3)}"
+
+
+def _alpha_text(alpha: float) -> str:
+    """«0,01», «0,005»: a significance level as written, with a decimal comma."""
+    return f"{alpha:g}".replace(".", ",")
+
+
+def _sentence(row: Mapping[str, Any], body: str, tail: str) -> str:
+    status = row["status"]
+    if status == "flagged":
+        return f"Признак ({_assessment(row)}): {body}; {tail}; {_NOT_A_VERDICT}."
+    if status == "cleared":
+        return f"Признак не выявлен ({_assessment(row)}): {body}; {tail}."
+    return f"Недостаточно данных ({_assessment(row)}): {body}; {tail}."
+
+
+def _year_filter(year: int) -> pl.Expr:
+    return pl.col("year").cast(pl.Int16) == year
+
+
+def _indicator_rows(indicators: Frame) -> pl.LazyFrame:
+    return indicators.lazy().with_columns(
+        pl.col("procedure").cast(pl.String),
+        pl.col("subject").cast(pl.String),
+        pl.col("grade").cast(pl.Int8),
+        pl.col("year").cast(pl.Int16),
+    )
+
+
+# --- 1. ВПР mark against the journal mark ------------------------------------------------------------
+
+_JOURNAL_NUMERIC: Final = {
+    "value": pl.Float64(),
+    "value_ci_low": pl.Float64(),
+    "value_ci_high": pl.Float64(),
+    "threshold": pl.Float64(),
+    "n": pl.Int64(),
+    "lowered_pct": pl.Float64(),
+    "confirmed_pct": pl.Float64(),
+    "raised_pct": pl.Float64(),
+    "differ_2plus_pct": pl.Float64(),
+    "differ_2plus_ci_low": pl.Float64(),
+    "differ_2plus_ci_high": pl.Float64(),
+    "differ_2plus_threshold": pl.Float64(),
+}
+
+
+def journal_mismatch(
+    indicators: Frame, *, year: int, settings: ObjectivitySettings = DEFAULT_OBJECTIVITY_SETTINGS
+) -> pl.DataFrame:
+    """ВПР mark against the journal mark, per school × assessment of `year`.
+
+    Input: the `school_indicators` / `aggregate_indicators` frame (journal_n, confirmed_count,
+    differ_2plus_count and the lowered/confirmed/raised/differ_2plus shares). Rows without journal marks
+    (journal_n null or 0: ОГЭ, ЕГЭ, files without the column) are not judged.
+
+    value = the share that did not confirm the journal mark (lowered + raised), with its Wilson interval
+    recomputed from the counts at `settings.confidence`. Flagged when the Wilson *lower* bound exceeds
+    `journal_not_confirmed_pct` (the share is above the threshold beyond sampling noise, so a small school
+    is not flagged on two pupils), or when the lower bound of the share differing by 2+ marks is at least
+    `journal_differ_2plus_pct` (null for aggregates, which do not give it). Insufficient when journal_n <
+    `journal_min_n`. Columns: finding, assessment, then `value, value_ci_low, value_ci_high, threshold, n,
+    lowered_pct, confirmed_pct, raised_pct, differ_2plus_pct, differ_2plus_ci_low, differ_2plus_ci_high,
+    differ_2plus_threshold`.
+    """
+    not_confirmed = pl.col("journal_n") - pl.col("confirmed_count")
+    low, high = wilson_exprs(not_confirmed, "journal_n", confidence=settings.confidence)
+    d_low, d_high = wilson_exprs("differ_2plus_count", "journal_n", confidence=settings.confidence)
+    data = (
+        _indicator_rows(indicators)
+        .filter(_year_filter(year), pl.col("journal_n") > 0)
+        .select(
+            *ASSESSMENT_COLUMNS.names(),
+            "school_id",
+            n=pl.col("journal_n"),
+            value=100.0 * not_confirmed / pl.col("journal_n"),
+            value_ci_low=low,
+            value_ci_high=high,
+            threshold=pl.lit(settings.journal_not_confirmed_pct),
+            lowered_pct=pl.col("lowered_pct"),
+            confirmed_pct=pl.col("confirmed_pct"),
+            raised_pct=pl.col("raised_pct"),
+            differ_2plus_pct=pl.col("differ_2plus_pct"),
+            differ_2plus_ci_low=d_low,
+            differ_2plus_ci_high=d_high,
+            differ_2plus_threshold=pl.lit(settings.journal_differ_2plus_pct),
+        )
+        .collect()
+    )
+    not_confirmed_sign = pl.col("value_ci_low") > pl.col("threshold")
+    differ_sign = pl.col("differ_2plus_ci_low") >= pl.col("differ_2plus_threshold")
+    data = data.with_columns(
+        _status(
+            pl.col("n") < settings.journal_min_n,
+            not_confirmed_sign.fill_null(False) | differ_sign.fill_null(False),
+        )
+    ).with_columns(
+        _codes(
+            pl.col("status"),
+            "journal_insufficient_n",
+            {"journal_not_confirmed": not_confirmed_sign, "journal_differ_2plus": differ_sign},
+        )
+    )
+    return _finish(
+        data,
+        method="journal_mismatch",
+        year=year,
+        numeric=_JOURNAL_NUMERIC,
+        reason=lambda row: _journal_reason(row, settings),
+    )
+
+
+def _journal_reason(row: Mapping[str, Any], settings: ObjectivitySettings) -> str:
+    ci = ci_text(row["value_ci_low"], row["value_ci_high"], settings.confidence)
+    body = (
+        f"{percent_text(row['value'])} участников получили за ВПР отметку, отличную от отметки по журналу "
+        f"({ci}; ниже журнальной — {percent_text(row['lowered_pct'])}, выше — "
+        f"{percent_text(row['raised_pct'])}), порог {percent_text(row['threshold'])} по нижней границе ДИ"
+    )
+    if row["differ_2plus_pct"] is not None:
+        d_ci = ci_text(row["differ_2plus_ci_low"], row["differ_2plus_ci_high"], settings.confidence)
+        body += (
+            f"; на 2 балла и более расходятся {percent_text(row['differ_2plus_pct'])} ({d_ci}), "
+            f"порог {percent_text(row['differ_2plus_threshold'])}"
+        )
+    tail = _n_text(row["n"])
+    if row["status"] == "insufficient_data":
+        tail += f", нужно не менее {settings.journal_min_n}"
+    return _sentence(row, body, tail)
+
+
+# --- 2. heaping of primary scores at the mark boundaries ---------------------------------------------
+
+_HEAPING_NUMERIC: Final = {
+    "value": pl.Float64(),
+    "threshold": pl.Float64(),
+    "n": pl.Int64(),
+    "observed": pl.Int64(),
+    "expected": pl.Float64(),
+    "boundaries": pl.Int64(),
+    "p_value": pl.Float64(),
+    "p_value_adjusted": pl.Float64(),
+    "alpha": pl.Float64(),
+}
+
+_SCHOOL_ASSESSMENT: Final = [*ASSESSMENT_KEY, "school_id"]
+
+
+def _boundaries_long(pupils: pl.LazyFrame, boundaries: Frame | None, year: int) -> pl.LazyFrame:
+    """Columns: the assessment key, mark (3, 4, 5), boundary (the lowest primary score of that mark)."""
+    if boundaries is None:
+        # Inferred: the lowest primary score seen with each mark across the region.
+        found = (
+            pupils.filter(pl.col("mark") >= 3)
+            .group_by([*ASSESSMENT_KEY, "mark"])
+            .agg(boundary=pl.col("primary_score").min())
+        )
+    else:
+        marks = ["min_score_3", "min_score_4", "min_score_5"]
+        found = (
+            boundaries.lazy()
+            .with_columns(
+                pl.col("year").cast(pl.Int16),
+                pl.col("procedure").cast(pl.String),
+                pl.col("subject").cast(pl.String),
+                pl.col("grade").cast(pl.Int8),
+                *[pl.col(name).cast(pl.Float64) for name in marks],
+            )
+            .filter(_year_filter(year))
+            .unpivot(on=marks, index=list(ASSESSMENT_KEY), variable_name="mark", value_name="boundary")
+            .with_columns(pl.col("mark").str.slice(-1).cast(pl.Int8))
+        )
+    return found.filter(pl.col("boundary") >= 1).select(*ASSESSMENT_KEY, "mark", "boundary")
+
+
+def boundary_heaping(
+    pupil_results: Frame,
+    *,
+    year: int,
+    boundaries: Frame | None = None,
+    settings: ObjectivitySettings = DEFAULT_OBJECTIVITY_SETTINGS,
+) -> pl.DataFrame:
+    """An excess of primary scores exactly at the mark boundaries, compared with the rest of the region.
+
+    Inputs: `pupil_results` (year, procedure, subject, grade, school_id, participant, primary_score, mark);
+    `boundaries` (year, procedure, subject, grade, min_score_3, min_score_4, min_score_5: the lowest primary
+    score of each mark) or None to infer them as the lowest primary score seen with each mark in the
+    assessment across the region. Pupils without a score or a mark are left out; scores are compared
+    exactly (b and b − 1), so fractional scores between them count for neither.
+
+    The test. For a school, an assessment and a boundary b, take the pupils at b (just reached the mark)
+    and at b − 1 (one point short). Under H0 the school's split of these pupils between b − 1 and b is the
+    split of the rest of the region (the region without the school). Conditioning on the margins, the
+    2 × 2 table school/rest × b/(b − 1) gives the one-sided *Fisher exact* test (hypergeometric upper
+    tail), which also carries the uncertainty of the region's own share (a binomial test against the
+    region's share would treat it as known). The boundaries of one school × assessment are independent
+    tables with different region shares, so their counts must not be pooled into one binomial; their
+    p-values are combined by *Fisher's method* (scipy.stats.combine_pvalues). Fisher's method was chosen
+    over Stouffer's or a Mantel-Haenszel test because heaping usually sits at one boundary (most often
+    «2»/«3»), and Fisher's method is the most sensitive to one strong component while the others are null;
+    with discrete exact p-values it is conservative, which suits a sign that must not over-flag.
+    Benjamini-Hochberg (statsmodels multipletests) adjusts the p-values across the schools of each
+    assessment that have enough data. A boundary is used when the school and the rest of the region both
+    have pupils at b − 1 or b.
+
+    Flagged when p_value_adjusted < `heaping_alpha` and the excess (observed − expected pupils at the
+    boundaries, expected from the rest of the region's shares) ≥ `heaping_min_excess`. Insufficient when
+    n (pupils at b − 1 or b, summed over the used boundaries) < `heaping_min_pupils`. Columns: finding,
+    assessment, then `value` (the excess, pupils), `threshold` (heaping_min_excess), `n`, `observed`,
+    `expected`, `boundaries`, `p_value`, `p_value_adjusted`, `alpha`.
+    """
+    pupils = (
+        validate_frame(pupil_results.lazy(), "pupil_results", check_values=False)
+        .filter(_year_filter(year), pl.col("primary_score").is_not_null(), pl.col("mark").is_not_null())
+        .select(
+            pl.col("year"),
+            pl.col("procedure").cast(pl.String),
+            "subject",
+            "grade",
+            "school_id",
+            "primary_score",
+            "mark",
+        )
+    )
+    bounds = _boundaries_long(pupils, boundaries, year)
+    score = pl.col("primary_score")
+    per_boundary = (
+        pupils.join(bounds.drop("mark").unique(), on=list(ASSESSMENT_KEY), how="inner")
+        .filter((score == pl.col("boundary")) | (score == pl.col("boundary") - 1))
+        .group_by([*_SCHOOL_ASSESSMENT, "boundary"])
+        .agg(at=(score == pl.col("boundary")).sum(), below=(score < pl.col("boundary")).sum())
+        .with_columns(pl.col("at", "below").cast(pl.Int64))
+        .with_columns(
+            rest_at=_loo("at", [*ASSESSMENT_KEY, "boundary"]),
+            rest_below=_loo("below", [*ASSESSMENT_KEY, "boundary"]),
+        )
+        .with_columns(m=pl.col("at") + pl.col("below"), rest_m=pl.col("rest_at") + pl.col("rest_below"))
+        .filter(pl.col("m") > 0, pl.col("rest_m") > 0)
+        .with_columns(expected=pl.col("m") * pl.col("rest_at") / pl.col("rest_m"))
+        .sort([*_SCHOOL_ASSESSMENT, "boundary"])
+        .collect()
+    )
+    # One-sided Fisher exact test per table: P(X ≥ at) for X hypergeometric with population m + rest_m,
+    # successes at + rest_at and draws m (scipy's sf(k) is P(X > k), hence at − 1).
+    p_boundary = hypergeom.sf(
+        per_boundary["at"].to_numpy() - 1,
+        (per_boundary["m"] + per_boundary["rest_m"]).to_numpy(),
+        (per_boundary["at"] + per_boundary["rest_at"]).to_numpy(),
+        per_boundary["m"].to_numpy(),
+    )
+    # An exact 0 (underflow) would make Fisher's statistic infinite; the smallest double keeps it finite.
+    per_boundary = per_boundary.with_columns(
+        p=pl.Series(np.clip(p_boundary, np.finfo(np.float64).tiny, 1.0), dtype=pl.Float64)
+    )
+    per_school = per_boundary.group_by(_SCHOOL_ASSESSMENT, maintain_order=True).agg(
+        n=pl.col("m").sum(),
+        observed=pl.col("at").sum(),
+        expected=pl.col("expected").sum(),
+        boundaries=pl.len().cast(pl.Int64),
+        p_list=pl.col("p"),
+    )
+    per_school = per_school.with_columns(p_value=_fisher_combined(per_school)).drop("p_list")
+    schools = pupils.select(_SCHOOL_ASSESSMENT).unique().collect()
+    data = schools.join(per_school, on=_SCHOOL_ASSESSMENT, how="left").with_columns(
+        pl.col("n", "observed", "boundaries").fill_null(0).cast(pl.Int64),
+        pl.col("expected").fill_null(0.0),
+    )
+    data = data.with_columns(value=pl.col("observed") - pl.col("expected"))
+    insufficient = pl.col("n") < settings.heaping_min_pupils
+    data = _benjamini_hochberg(data, enough=~insufficient)
+    significant = pl.col("p_value_adjusted") < settings.heaping_alpha
+    large = pl.col("value") >= settings.heaping_min_excess
+    data = (
+        data.with_columns(
+            threshold=pl.lit(settings.heaping_min_excess),
+            alpha=pl.lit(settings.heaping_alpha),
+        )
+        .with_columns(_status(insufficient, (significant & large).fill_null(False)))
+        .with_columns(
+            _codes(pl.col("status"), "heaping_insufficient_n", {"heaping_at_mark_boundaries": pl.lit(True)})
+        )
+    )
+    return _finish(
+        data,
+        method="boundary_heaping",
+        year=year,
+        numeric=_HEAPING_NUMERIC,
+        reason=lambda row: _heaping_reason(row, settings),
+    )
+
+
+def _fisher_combined(per_school: pl.DataFrame) -> pl.Series:
+    """Fisher's combination of each row's boundary p-values, vectorised per number of boundaries."""
+    combined = np.full(per_school.height, np.nan)
+    counts = per_school["boundaries"].to_numpy()
+    for k in np.unique(counts):
+        rows = np.flatnonzero(counts == k)
+        matrix = per_school["p_list"].gather(rows).list.to_array(int(k)).to_numpy()
+        combined[rows] = combine_pvalues(matrix, method="fisher", axis=1).pvalue
+    return pl.Series("p_value", combined, dtype=pl.Float64)
+
+
+def _benjamini_hochberg(data: pl.DataFrame, *, enough: pl.Expr) -> pl.DataFrame:
+    """`p_value_adjusted`: BH across the schools of each assessment that have enough data (else null)."""
+    data = data.with_row_index("_row")
+    adjusted = np.full(data.height, np.nan)
+    testable = data.filter(enough & pl.col("p_value").is_not_null())
+    for group in testable.partition_by(list(ASSESSMENT_KEY)):
+        adjusted[group["_row"].to_numpy()] = multipletests(group["p_value"].to_numpy(), method="fdr_bh")[1]
+    return data.with_columns(p_value_adjusted=pl.Series(adjusted, dtype=pl.Float64).fill_nan(None)).drop(
+        "_row"
+    )
+
+
+def _heaping_reason(row: Mapping[str, Any], settings: ObjectivitySettings) -> str:
+    observed, expected, excess = row["observed"], row["expected"], row["value"]
+    if row["status"] == "insufficient_data":
+        body = (
+            f"у границ отметок (на пороговом балле или на балл ниже) "
+            f"{number_text(row['n'])} {plural(row['n'], 'участник', 'участника', 'участников')}, "
+            f"нужно не менее {settings.heaping_min_pupils}"
+        )
+        return _sentence(row, body, _n_text(row["n"]))
+    more = "больше" if excess >= 0 else "меньше"
+    adjusted = row["p_value_adjusted"]
+    p = _p_text(row["p_value"])
+    if adjusted is not None:
+        p += f", с поправкой на число школ {_p_text(adjusted)}"
+    lead = (
+        "на границах отметок наблюдается избыток первичных баллов"
+        if row["status"] == "flagged"
+        else "избыток первичных баллов на границах отметок не подтверждается"
+    )
+    body = (
+        f"{lead}: ровно на пороговых баллах отметок {number_text(observed)} "
+        f"{plural(observed, 'участник', 'участника', 'участников')} при ожидаемых по региону "
+        f"{number_text(expected, 1)} (на {number_text(abs(excess), 1)} {more}, {p}); признак — "
+        f"p{NBSP}<{NBSP}{_alpha_text(settings.heaping_alpha)} и избыток не менее "
+        f"{number_text(settings.heaping_min_excess)}"
+    )
+    return _sentence(row, body, _n_text(row["n"], " у границ"))
+
+
+# --- 3. basic against advanced tasks -----------------------------------------------------------------
+
+_LEVELS_NUMERIC: Final = {
+    "value": pl.Float64(),
+    "threshold": pl.Float64(),
+    "n": pl.Int64(),
+    "basic_region_pct": pl.Float64(),
+    "basic_vs_region_pp": pl.Float64(),
+    "advanced_pct": pl.Float64(),
+    "advanced_threshold": pl.Float64(),
+    "advanced_region_pct": pl.Float64(),
+    "advanced_vs_region_pp": pl.Float64(),
+}
+
+
+def basic_vs_advanced(
+    level_completion: Frame, *, year: int, settings: ObjectivitySettings = DEFAULT_OBJECTIVITY_SETTINGS
+) -> pl.DataFrame:
+    """Basic tasks below the region while advanced tasks are above it, per school × assessment of `year`.
+
+    Input: `compare_task_completion(task_completion(tasks, by="level"), areas)` — one row per school ×
+    assessment × level with completion_pct, participants and region_completion_pct (the region includes
+    the school, as `compare_task_completion` pools it).
+
+    The rule implemented (DOMAIN.md §5), all four conditions at once:
+    basic completion < `basic_insufficient_pct` (57 %: insufficient) and below the region, and advanced
+    (level `advanced_level`, П by default) completion ≥ `advanced_sufficient_pct` (30 %: sufficient) and
+    above the region. Setting the two thresholds to 100 and 0 leaves the purely regional comparison.
+    There is no statistical test: a school is insufficient when either level is missing, the region's
+    completion is unknown, or n (the smaller participants of the two levels) < `levels_min_n`.
+    Columns: finding, assessment, then `value` (basic completion %), `threshold` (basic_insufficient_pct),
+    `n`, `basic_region_pct`, `basic_vs_region_pp`, `advanced_pct`, `advanced_threshold`,
+    `advanced_region_pct`, `advanced_vs_region_pp`.
+    """
+    frame = level_completion.lazy()
+    if "region_completion_pct" not in frame.collect_schema():
+        raise ValueError(
+            "level_completion needs region_completion_pct: pass compare_task_completion(task_completion(…, "
+            "by='level'), areas)"
+        )
+    rows = _indicator_rows(frame).filter(_year_filter(year))
+
+    def level(name: str, prefix: str) -> pl.LazyFrame:
+        return rows.filter(pl.col("level") == name).select(
+            *ASSESSMENT_COLUMNS.names(),
+            "school_id",
+            pl.col("completion_pct").alias(f"{prefix}_pct"),
+            pl.col("region_completion_pct").alias(f"{prefix}_region_pct"),
+            pl.col("participants").cast(pl.Int64).alias(f"{prefix}_n"),
+        )
+
+    keys = [*ASSESSMENT_COLUMNS.names(), "school_id"]
+    data = (
+        level(settings.basic_level, "basic")
+        .join(level(settings.advanced_level, "advanced"), on=keys, how="full", coalesce=True)
+        .with_columns(
+            value=pl.col("basic_pct"),
+            n=pl.min_horizontal(pl.col("basic_n").fill_null(0), pl.col("advanced_n").fill_null(0)),
+            threshold=pl.lit(settings.basic_insufficient_pct),
+            advanced_threshold=pl.lit(settings.advanced_sufficient_pct),
+            basic_vs_region_pp=pl.col("basic_pct") - pl.col("basic_region_pct"),
+            advanced_vs_region_pp=pl.col("advanced_pct") - pl.col("advanced_region_pct"),
+        )
+        .collect()
+    )
+    basic_low = (pl.col("value") < pl.col("threshold")) & (pl.col("basic_vs_region_pp") < 0)
+    advanced_high = (pl.col("advanced_pct") >= pl.col("advanced_threshold")) & (
+        pl.col("advanced_vs_region_pp") > 0
+    )
+    known = pl.all_horizontal(
+        pl.col("basic_pct", "advanced_pct", "basic_region_pct", "advanced_region_pct").is_not_null()
+    )
+    data = data.with_columns(
+        _status(~known | (pl.col("n") < settings.levels_min_n), basic_low & advanced_high)
+    ).with_columns(
+        _codes(pl.col("status"), "levels_insufficient_n", {"basic_below_advanced_above": pl.lit(True)})
+    )
+    return _finish(
+        data,
+        method="basic_vs_advanced",
+        year=year,
+        numeric=_LEVELS_NUMERIC,
+        reason=lambda row: _levels_reason(row, settings),
+    )
+
+
+def _pct(value: float | None) -> str:
+    return percent_text(value, 1)
+
+
+def _levels_reason(row: Mapping[str, Any], settings: ObjectivitySettings) -> str:
+    if row["value"] is None or row["advanced_pct"] is None:
+        missing = settings.basic_level if row["value"] is None else settings.advanced_level
+        body = f"нет выполнения заданий уровня {missing}"
+        return _sentence(row, body, _n_text(row["n"]))
+    body = (
+        f"базовые задания ({settings.basic_level}) выполнены на {_pct(row['value'])} "
+        f"(регион {_pct(row['basic_region_pct'])}, {pp_text(row['basic_vs_region_pp'])}; недостаточно — "
+        f"ниже {_pct(row['threshold'])}), задания уровня {settings.advanced_level} — на "
+        f"{_pct(row['advanced_pct'])} (регион {_pct(row['advanced_region_pct'])}, "
+        f"{pp_text(row['advanced_vs_region_pp'])}; достаточно — от {_pct(row['advanced_threshold'])})"
+    )
+    tail = _n_text(row["n"])
+    if row["status"] == "insufficient_data":
+        tail += f", нужно не менее {settings.levels_min_n}"
+    return _sentence(row, body, tail)
+
+
+# --- 4. ВПР against ОГЭ/ЕГЭ --------------------------------------------------------------------------
+
+_EXAMS_NUMERIC: Final = {
+    "value": pl.Float64(),
+    "threshold": pl.Float64(),
+    "n": pl.Int64(),
+    "vpr_quality_pct": pl.Float64(),
+    "vpr_region_quality_pct": pl.Float64(),
+    "exam_procedure": pl.String(),
+    "exam_subject": pl.String(),
+    "exam_grade": pl.Int8(),
+    "exam_n": pl.Int64(),
+    "exam_below_min_pct": pl.Float64(),
+    "exam_region_below_min_pct": pl.Float64(),
+    "exam_excess_pp": pl.Float64(),
+    "exam_threshold": pl.Float64(),
+    "exam_mean": pl.Float64(),
+    "exam_region_mean": pl.Float64(),
+}
+
+
+def vpr_vs_exams(
+    indicators: Frame, *, year: int, settings: ObjectivitySettings = DEFAULT_OBJECTIVITY_SETTINGS
+) -> pl.DataFrame:
+    """ВПР well above the region while the same school's ОГЭ/ЕГЭ in the subject is low, in `year`.
+
+    Input: the indicators frame with all procedures. Subjects match by name, exam subjects first mapped
+    through `exam_subjects` (e.g. «Математика (профильный уровень)» → «Математика»); any grade of ВПР is
+    compared with the exam of the same year (another cohort of the same school: that is the sign).
+
+    ВПР side: value = the school's quality share («4» + «5») − the region's (the other schools of the same
+    ВПР assessment, pooled), in pp; well above when value ≥ `vpr_quality_excess_pp`. Exam side: low when
+    the share below the minimum exceeds the region's by ≥ `exam_below_min_excess_pp`, or (when
+    `exam_mean_below_region`) the mean (ЕГЭ test score, else mean mark) is below the region's
+    participant-weighted mean. Of several matching exams the row reports the lowest (low ones first, then
+    the largest excess below the minimum). Flagged when both sides hold; insufficient when the ВПР marks_n
+    or the exam's below_min_n < `exams_min_n`. ВПР rows without a matching exam are not judged.
+    Columns: finding, assessment (the ВПР one), then `value, threshold, n` (ВПР marks_n), the ВПР shares
+    and the chosen exam's procedure, subject, grade, n, below-minimum shares, excess, threshold and means.
+    """
+    rows = _indicator_rows(indicators).filter(_year_filter(year))
+    key = list(ASSESSMENT_COLUMNS.names())
+    vpr = (
+        rows.filter(pl.col("procedure") == "ВПР")
+        .with_columns(
+            vpr_region_quality_pct=_percent(_loo("quality_count", key), _loo("marks_n", key)),
+        )
+        .select(
+            *key,
+            "school_id",
+            n=pl.col("marks_n").fill_null(0),
+            vpr_quality_pct=pl.col("quality_pct"),
+            vpr_region_quality_pct=pl.col("vpr_region_quality_pct"),
+        )
+    )
+    mapping = dict(settings.exam_subjects)
+    exam_mean = pl.coalesce(pl.col("mean_test_score"), pl.col("mean_mark"))
+    mean_n = (
+        pl.when(pl.col("mean_test_score").is_not_null())
+        .then(pl.col("test_score_n"))
+        .when(pl.col("mean_mark").is_not_null())
+        .then(pl.col("marks_n"))
+        .otherwise(0)
+    )
+    exams = (
+        rows.filter(pl.col("procedure").is_in(list(settings.exam_procedures)))
+        .with_columns(_mean=exam_mean, _mean_n=mean_n.fill_null(0))
+        .with_columns(
+            exam_region_below_min_pct=_percent(_loo("below_min_count", key), _loo("below_min_n", key)),
+            exam_region_mean=_percent(_loo(pl.col("_mean") * pl.col("_mean_n"), key), _loo("_mean_n", key))
+            / 100.0,
+        )
+        .select(
+            "school_id",
+            subject=pl.col("subject").replace(mapping),
+            exam_procedure=pl.col("procedure"),
+            exam_subject=pl.col("subject"),
+            exam_grade=pl.col("grade"),
+            exam_n=pl.col("below_min_n").fill_null(0),
+            exam_below_min_pct=pl.col("below_min_pct"),
+            exam_region_below_min_pct=pl.col("exam_region_below_min_pct"),
+            exam_mean=pl.col("_mean"),
+            exam_region_mean=pl.col("exam_region_mean"),
+        )
+        .with_columns(exam_excess_pp=pl.col("exam_below_min_pct") - pl.col("exam_region_below_min_pct"))
+    )
+    excess_low = pl.col("exam_excess_pp") >= settings.exam_below_min_excess_pp
+    mean_low = (
+        (pl.col("exam_mean") < pl.col("exam_region_mean"))
+        if settings.exam_mean_below_region
+        else pl.lit(False)
+    )
+    exam_low = excess_low.fill_null(False) | mean_low.fill_null(False)
+    exam_enough = pl.col("exam_n") >= settings.exams_min_n
+    data = (
+        vpr.join(exams, on=["school_id", "subject"], how="inner")
+        .with_columns(_exam_low=exam_low, _exam_enough=exam_enough)
+        .sort(["_exam_enough", "_exam_low", "exam_excess_pp"], descending=True, nulls_last=True)
+        .group_by([*key, "school_id"])
+        .first()
+        .with_columns(
+            value=pl.col("vpr_quality_pct") - pl.col("vpr_region_quality_pct"),
+            threshold=pl.lit(settings.vpr_quality_excess_pp),
+            exam_threshold=pl.lit(settings.exam_below_min_excess_pp),
+        )
+        .collect()
+    )
+    insufficient = (pl.col("n") < settings.exams_min_n) | ~pl.col("_exam_enough") | pl.col("value").is_null()
+    vpr_high = pl.col("value") >= pl.col("threshold")
+    data = data.with_columns(_status(insufficient, (vpr_high & pl.col("_exam_low")).fill_null(False)))
+    data = data.with_columns(
+        _codes(
+            pl.col("status"),
+            "exams_insufficient_n",
+            {
+                "vpr_above_region": pl.lit(True),
+                "exam_below_min_above_region": excess_low,
+                "exam_mean_below_region": mean_low,
+            },
+        )
+    )
+    return _finish(
+        data,
+        method="vpr_vs_exams",
+        year=year,
+        numeric=_EXAMS_NUMERIC,
+        reason=lambda row: _exams_reason(row, settings),
+    )
+
+
+def _exams_reason(row: Mapping[str, Any], settings: ObjectivitySettings) -> str:
+    exam = f"{row['exam_procedure']} ({row['exam_subject']}, {grade_text(int(row['exam_grade']))})"
+    body = (
+        f"качество ВПР {_pct(row['vpr_quality_pct'])} при {_pct(row['vpr_region_quality_pct'])} по региону "
+        f"({pp_text(row['value'])}, порог {pp_text(row['threshold'])}); {exam}: не преодолели минимум "
+        f"{_pct(row['exam_below_min_pct'])} при {_pct(row['exam_region_below_min_pct'])} по региону "
+        f"({pp_text(row['exam_excess_pp'])}, порог {pp_text(row['exam_threshold'])})"
+    )
+    if row["exam_mean"] is not None and row["exam_region_mean"] is not None:
+        body += (
+            f", средний балл {number_text(row['exam_mean'], 1)} при "
+            f"{number_text(row['exam_region_mean'], 1)} по региону"
+        )
+    tail = f"{_n_text(row['n'], ' на ВПР')}, {_n_text(row['exam_n'], ' на экзамене')}"
+    if row["status"] == "insufficient_data":
+        tail += f", нужно не менее {settings.exams_min_n}"
+    return _sentence(row, body, tail)
+
+
+# --- 5. a cohort from grade 4 to grade 5 -------------------------------------------------------------
+
+_COHORT_NUMERIC: Final = {
+    "value": pl.Float64(),
+    "threshold": pl.Float64(),
+    "n": pl.Int64(),
+    "share_before": pl.Float64(),
+    "share_after": pl.Float64(),
+    "change_pp": pl.Float64(),
+    "region_share_before": pl.Float64(),
+    "region_share_after": pl.Float64(),
+    "region_change_pp": pl.Float64(),
+    "n_before": pl.Int64(),
+    "n_after": pl.Int64(),
+    "p_value": pl.Float64(),
+    "alpha": pl.Float64(),
+}
+
+
+def cohort_drop(
+    indicators: Frame, *, year: int, settings: ObjectivitySettings = DEFAULT_OBJECTIVITY_SETTINGS
+) -> pl.DataFrame:
+    """A cohort falling sharply: ВПР grade 4 in `year` − 1 against ВПР grade 5 in `year`, same subject.
+
+    Input: the indicators frame holding both years. The measure is a "bad" share: the share of «2»
+    (cohort_measure = "mark_2") or the share without «4»/«5» (= "quality": quality falling is the same as
+    this share rising). change_pp = after − before for the school; region_change_pp the same for the other
+    schools of the region (pooled, the school left out). value = change_pp − region_change_pp.
+
+    The test: statsmodels `test_proportions_2indep` (difference, Agresti-Caffo, one-sided "larger") of
+    H0: p_after − p_before ≤ the regional change. It treats the two years as independent samples: pupil
+    codes are not linked across years, and most of the cohort is the same pupils, so the test is
+    conservative (the positive correlation would shrink the variance of the difference). Agresti-Caffo
+    stays defined at 0 % and 100 %, which small schools often have. Flagged when value ≥
+    `cohort_excess_pp` and p < `cohort_alpha`; insufficient when either year has fewer than `cohort_min_n`
+    pupils with a mark. Only schools with both years are judged. Columns: finding, assessment (the grade 5
+    one), then `value, threshold, n` (the smaller year), `share_before, share_after, change_pp,
+    region_share_before, region_share_after, region_change_pp, n_before, n_after, p_value, alpha`.
+    """
+    rows = _indicator_rows(indicators).filter(pl.col("procedure") == "ВПР")
+    bad = (
+        pl.col("mark_2_count")
+        if settings.cohort_measure == "mark_2"
+        else pl.col("marks_n") - pl.col("quality_count")
+    )
+    key = ["subject"]
+
+    def side(grade: int, on_year: int, suffix: str) -> pl.LazyFrame:
+        return (
+            rows.filter(_year_filter(on_year), pl.col("grade") == grade, pl.col("marks_n") > 0)
+            .with_columns(_bad=bad.fill_null(0).cast(pl.Int64), _n=pl.col("marks_n").cast(pl.Int64))
+            .with_columns(_region=_percent(_loo("_bad", key), _loo("_n", key)))
+            .select(
+                "school_id",
+                "subject",
+                pl.col("_bad").alias(f"bad_{suffix}"),
+                pl.col("_n").alias(f"n_{suffix}"),
+                _percent(pl.col("_bad"), pl.col("_n")).alias(f"share_{suffix}"),
+                pl.col("_region").alias(f"region_share_{suffix}"),
+            )
+        )
+
+    data = (
+        side(settings.cohort_from_grade, year - 1, "before")
+        .join(side(settings.cohort_to_grade, year, "after"), on=["school_id", "subject"], how="inner")
+        .with_columns(
+            procedure=pl.lit("ВПР"),
+            grade=pl.lit(settings.cohort_to_grade, pl.Int8),
+            n=pl.min_horizontal("n_before", "n_after"),
+            change_pp=pl.col("share_after") - pl.col("share_before"),
+            region_change_pp=pl.col("region_share_after") - pl.col("region_share_before"),
+        )
+        .with_columns(value=pl.col("change_pp") - pl.col("region_change_pp"))
+        .collect()
+    )
+    p_values = np.full(data.height, np.nan)
+    testable = (data["n"] > 0) & data["region_change_pp"].is_not_null()
+    if testable.any():
+        tested = data.filter(testable)
+        with np.errstate(divide="ignore", invalid="ignore"):  # its unused ratio and odds ratio at 0 %
+            result = test_proportions_2indep(
+                tested["bad_after"].to_numpy(),
+                tested["n_after"].to_numpy(),
+                tested["bad_before"].to_numpy(),
+                tested["n_before"].to_numpy(),
+                value=tested["region_change_pp"].to_numpy() / 100.0,
+                compare="diff",
+                alternative="larger",
+                method="agresti-caffo",
+            )
+        p_values[testable.to_numpy()] = np.asarray(result.pvalue, dtype=np.float64)
+    data = data.with_columns(
+        p_value=pl.Series(p_values, dtype=pl.Float64).fill_nan(None),
+        threshold=pl.lit(settings.cohort_excess_pp),
+        alpha=pl.lit(settings.cohort_alpha),
+    )
+    insufficient = (pl.col("n") < settings.cohort_min_n) | pl.col("value").is_null()
+    sign = (pl.col("value") >= pl.col("threshold")) & (pl.col("p_value") < pl.col("alpha"))
+    data = data.with_columns(_status(insufficient, sign.fill_null(False))).with_columns(
+        _codes(pl.col("status"), "cohort_insufficient_n", {f"cohort_drop_{settings.cohort_measure}": sign})
+    )
+    return _finish(
+        data,
+        method="cohort_drop",
+        year=year,
+        numeric=_COHORT_NUMERIC,
+        reason=lambda row: _cohort_reason(row, settings, year),
+    )
+
+
+def _cohort_reason(row: Mapping[str, Any], settings: ObjectivitySettings, year: int) -> str:
+    before = f"{grade_text(settings.cohort_from_grade)} {year - 1}"
+    after = f"{grade_text(settings.cohort_to_grade)} {year}"
+    if settings.cohort_measure == "mark_2":
+        what = "доля «2»"
+        school = f"{_pct(row['share_before'])} → {_pct(row['share_after'])}"
+        region = f"{_pct(row['region_share_before'])} → {_pct(row['region_share_after'])}"
+        change, region_change = row["change_pp"], row["region_change_pp"]
+    else:
+        what = "качество («4» и «5»)"
+
+        def flip(value: float | None) -> float | None:
+            return None if value is None else 100.0 - value
+
+        school = f"{_pct(flip(row['share_before']))} → {_pct(flip(row['share_after']))}"
+        region = f"{_pct(flip(row['region_share_before']))} → {_pct(flip(row['region_share_after']))}"
+        change = None if row["change_pp"] is None else -row["change_pp"]
+        region_change = None if row["region_change_pp"] is None else -row["region_change_pp"]
+    body = (
+        f"{what} когорты ({before} → {after}): {school} ({pp_text(change)}), по региону {region} "
+        f"({pp_text(region_change)}); ухудшение сверх регионального {pp_text(row['value'])}, порог "
+        f"{pp_text(row['threshold'])}, {_p_text(row['p_value'])} при уровне "
+        f"{_alpha_text(settings.cohort_alpha)}"
+    )
+    tail = f"{_n_text(row['n_before'], f' в {year - 1}')}, {_n_text(row['n_after'], f' в {year}')}"
+    if row["status"] == "insufficient_data":
+        tail += f", нужно не менее {settings.cohort_min_n} в каждом году"
+    return _sentence(row, body, tail)
+
+
+# --- all together ------------------------------------------------------------------------------------
+
+SignName = Literal["journal_mismatch", "boundary_heaping", "basic_vs_advanced", "vpr_vs_exams", "cohort_drop"]
+
+
+@dataclass(frozen=True)
+class ObjectivitySigns:
+    """The five signs' frames, and their findings (finding and assessment columns) concatenated."""
+
+    journal_mismatch: pl.DataFrame
+    boundary_heaping: pl.DataFrame
+    basic_vs_advanced: pl.DataFrame
+    vpr_vs_exams: pl.DataFrame
+    cohort_drop: pl.DataFrame
+
+    @property
+    def by_sign(self) -> dict[SignName, pl.DataFrame]:
+        """The frames by sign name."""
+        return {
+            "journal_mismatch": self.journal_mismatch,
+            "boundary_heaping": self.boundary_heaping,
+            "basic_vs_advanced": self.basic_vs_advanced,
+            "vpr_vs_exams": self.vpr_vs_exams,
+            "cohort_drop": self.cohort_drop,
+        }
+
+    @property
+    def findings(self) -> pl.DataFrame:
+        """All rows in `FINDING_SCHEMA` + procedure, subject, grade, sorted by school, method, assessment."""
+        columns = [*FINDING_COLUMNS, *ASSESSMENT_COLUMNS.names()]
+        return pl.concat([frame.select(columns) for frame in self.by_sign.values()]).sort(
+            ["school_id", "method", "procedure", "subject", "grade"]
+        )
+
+
+def objectivity_signs(
+    indicators: Frame,
+    pupil_results: Frame | None,
+    level_completion: Frame | None,
+    *,
+    year: int,
+    boundaries: Frame | None = None,
+    settings: ObjectivitySettings = DEFAULT_OBJECTIVITY_SETTINGS,
+) -> ObjectivitySigns:
+    """Every sign of non-objective results for `year`.
+
+    `indicators`: school indicators of all procedures for `year` and `year` − 1 (the cohort sign);
+    `pupil_results`: pupil rows for the heaping sign (None: that sign is empty); `level_completion`:
+    `compare_task_completion` by level (None: that sign is empty); `boundaries`: the mark boundaries for
+    the heaping sign (None: inferred from the data).
+    """
+    heaping = (
+        _empty(_HEAPING_NUMERIC)
+        if pupil_results is None
+        else boundary_heaping(pupil_results, year=year, boundaries=boundaries, settings=settings)
+    )
+    levels = (
+        _empty(_LEVELS_NUMERIC)
+        if level_completion is None
+        else basic_vs_advanced(level_completion, year=year, settings=settings)
+    )
+    return ObjectivitySigns(
+        journal_mismatch=journal_mismatch(indicators, year=year, settings=settings),
+        boundary_heaping=heaping,
+        basic_vs_advanced=levels,
+        vpr_vs_exams=vpr_vs_exams(indicators, year=year, settings=settings),
+        cohort_drop=cohort_drop(indicators, year=year, settings=settings),
+    )
