@@ -40,6 +40,7 @@ import polars as pl
 
 from analytics.findings import FINDING_SCHEMA
 from analytics.schema import validate_frame
+from analytics.stats import exact_sum
 from analytics.text import NBSP, percent_text
 
 __all__ = [
@@ -280,8 +281,11 @@ def context_index(
         return pl.col(name).cast(pl.Float64)
 
     def aligned_z(name: str) -> pl.Expr:
-        mean = raw(name).mean().over("region_id")
-        sd = raw(name).std(ddof=1).over("region_id")
+        # Sums of values rounded to 1e-9 as integers: exact, so the same data gives the same bits whatever
+        # order the threads add them in (Polars' float std over a window does not).
+        mean = exact_sum(raw(name)).over("region_id") / raw(name).count().over("region_id")
+        squares = exact_sum((raw(name) - mean) ** 2).over("region_id")
+        sd = (squares / (raw(name).count().over("region_id") - 1)).sqrt()
         z = pl.when(sd > 0).then((raw(name) - mean) / sd).when(raw(name).is_not_null()).then(0.0)
         return (directions[name] * z).alias(f"z_{name}")
 

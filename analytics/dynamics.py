@@ -22,8 +22,8 @@ from typing import Final, Literal
 import polars as pl
 
 from analytics.findings import FINDING_SCHEMA, STATUS_DTYPE
-from analytics.low_results import UNIT, assessment_label, meta, prefer_pupils, text_column
-from analytics.text import percent_text, pp_text
+from analytics.low_results import UNIT, meta, prefer_pupils
+from analytics.text import grade_expr, percent_expr, pp_expr, subject_expr
 
 __all__ = [
     "BANDS",
@@ -133,8 +133,11 @@ def yearly_changes(indicators: Frame, settings: DynamicsSettings = DEFAULT_SETTI
     first year of an assessment has no previous result (band insufficient_data).
     """
     ordered = _shares(indicators, settings).sort([*_KEY, "year"])
+    # After the sort the previous result of a row is the row above when it has the same key: a global
+    # shift and a comparison, instead of a window over a million keys (10× slower).
+    same_key = pl.all_horizontal([pl.col(name) == pl.col(name).shift(1) for name in _KEY]).fill_null(False)
     previous = [
-        pl.col(name).shift(1).over(list(_KEY)).alias(f"previous_{name}")
+        pl.when(same_key).then(pl.col(name).shift(1)).alias(f"previous_{name}")
         for name in ("year", "n", "share", "sufficient")
     ]
     both = pl.col("sufficient") & pl.col("previous_sufficient").fill_null(False)
@@ -169,10 +172,11 @@ def trends(indicators: Frame, settings: DynamicsSettings = DEFAULT_SETTINGS, *, 
     3 points: no residual degrees of freedom).
     """
     first = year - settings.trend_years + 1
-    x = pl.col("year").cast(pl.Float64)
+    # Plain sums per group (centred sums computed from them): a per-group mean inside the aggregation
+    # would make Polars evaluate every group on its own, 4× slower on a country's rows. x is shifted to
+    # start at 0 so that the sums stay small and the subtraction loses no precision.
+    x = (pl.col("year") - first).cast(pl.Float64)
     y = pl.col("share")
-    dx = x - x.mean()
-    dy = y - y.mean()
     grouped = (
         _shares(indicators, settings)
         .filter(pl.col("year").is_between(first, year), pl.col("sufficient"))
@@ -181,10 +185,18 @@ def trends(indicators: Frame, settings: DynamicsSettings = DEFAULT_SETTINGS, *, 
             points=pl.len().cast(pl.Int32),
             first_year=pl.col("year").min(),
             last_year=pl.col("year").max(),
-            _sxx=(dx * dx).sum(),
-            _sxy=(dx * dy).sum(),
-            _syy=(dy * dy).sum(),
+            _sx=x.sum(),
+            _sy=y.sum(),
+            _sxx=(x * x).sum(),
+            _sxy=(x * y).sum(),
+            _syy=(y * y).sum(),
         )
+        .with_columns(
+            _sxx=pl.col("_sxx") - pl.col("_sx") ** 2 / pl.col("points"),
+            _sxy=pl.col("_sxy") - pl.col("_sx") * pl.col("_sy") / pl.col("points"),
+            _syy=pl.col("_syy") - pl.col("_sy") ** 2 / pl.col("points"),
+        )
+        .with_columns(pl.col("_sxx").round(9))  # one point or one year: exactly 0, not 1e-16
     )
     slope = pl.when(pl.col("_sxx") > 0).then(pl.col("_sxy") / pl.col("_sxx"))
     sse = (pl.col("_syy") - pl.col("slope_pp_per_year") * pl.col("_sxy")).clip(lower_bound=0.0)
@@ -192,7 +204,7 @@ def trends(indicators: Frame, settings: DynamicsSettings = DEFAULT_SETTINGS, *, 
     return (
         grouped.with_columns(slope_pp_per_year=slope)
         .with_columns(slope_se=se)
-        .drop("_sxx", "_sxy", "_syy")
+        .drop("_sx", "_sy", "_sxx", "_sxy", "_syy")
         .sort(list(_KEY))
     )
 
@@ -225,14 +237,7 @@ def school_dynamics(
     changes = yearly_changes(indicators, settings).filter(pl.col("year") == year).collect()
     compared = pl.col("delta_pp").is_not_null()
     weight = pl.col("n").cast(pl.Float64)
-    fragments = changes.filter(compared).sort([*_KEY])
-    fragments = fragments.with_columns(
-        text_column(
-            fragments,
-            ["procedure", "grade", "subject", "previous_year", "year", "previous_share", "share", "delta_pp"],
-            _fragment,
-        ).alias("_fragment")
-    )
+    fragments = changes.filter(compared).sort([*_KEY]).with_columns(_fragment=_fragment_expr())
     texts = fragments.group_by("school_id").agg(pl.col("_fragment").str.join("; ").alias("_fragments"))
     schools = (
         changes.group_by("school_id")
@@ -249,7 +254,7 @@ def school_dynamics(
         .with_columns(direction=_direction(pl.col("mean_delta_pp"), settings))
         .join(texts, on="school_id", how="left")
     )
-    mean_text = text_column(schools, ["mean_delta_pp"], lambda value: pp_text(value))
+    mean_text = pp_expr(pl.col("mean_delta_pp"))
     prefix = _SHARE_NAME[settings.basis]
     reason = (
         pl.when(pl.col("direction") == "insufficient_data")
@@ -259,7 +264,7 @@ def school_dynamics(
                 f"достаточны для сравнения (не менее {settings.min_participants} участников)."
             )
         )
-        .otherwise(pl.format("{}: {}. В среднем {}.", pl.lit(prefix), pl.col("_fragments"), pl.col("_mean")))
+        .otherwise(pl.format("{}: {}. В среднем {}", pl.lit(prefix), pl.col("_fragments"), pl.col("_mean")))
     )
     status = (
         pl.when(pl.col("direction") == "negative")
@@ -294,19 +299,26 @@ def school_dynamics(
     )
 
 
-def _fragment(
-    procedure: str,
-    grade: int,
-    subject: str,
-    previous_year: int,
-    year: int,
-    previous_share: float,
-    share: float,
-    delta: float,
-) -> str:
-    label = assessment_label(procedure, grade, subject)
-    change = f"{percent_text(previous_share)} → {percent_text(share)} ({pp_text(delta)})"
-    return f"{label} {previous_year} → {year}: {change}"
+def _fragment_expr() -> pl.Expr:
+    """«ВПР 5 кл. математика 2023 → 2024: 38 % → 21 % (−17,0 п. п.)», built by Polars for every row."""
+    return pl.concat_str(
+        pl.col("procedure"),
+        pl.lit(" "),
+        grade_expr(pl.col("grade")),
+        pl.lit(" "),
+        subject_expr(pl.col("subject")),
+        pl.lit(" "),
+        pl.col("previous_year").cast(pl.String),
+        pl.lit(" → "),
+        pl.col("year").cast(pl.String),
+        pl.lit(": "),
+        percent_expr(pl.col("previous_share")),
+        pl.lit(" → "),
+        percent_expr(pl.col("share")),
+        pl.lit(" ("),
+        pp_expr(pl.col("delta_pp")),
+        pl.lit(")"),
+    )
 
 
 def positive_dynamics_share(

@@ -30,9 +30,11 @@ from scipy.stats import norm
 __all__ = [
     "DEFAULT_CONFIDENCE",
     "DEFAULT_TIERS",
+    "EXACT_RESOLUTION",
     "SAMPLE_TIERS",
     "SAMPLE_TIER_DTYPE",
     "TierThresholds",
+    "exact_sum",
     "proportion_exprs",
     "sample_tier",
     "wilson_exprs",
@@ -168,3 +170,17 @@ def sample_tier(n: pl.Expr | str, thresholds: TierThresholds = DEFAULT_TIERS) ->
         .otherwise(None)
         .cast(SAMPLE_TIER_DTYPE)
     )
+
+
+#: `exact_sum` rounds each value to this resolution (1e-9): far below any share or score that is reported.
+EXACT_RESOLUTION: Final = 1e9
+
+
+def exact_sum(value: pl.Expr) -> pl.Expr:
+    """The sum of `value`, each rounded to 1e-9, added as 64-bit integers.
+
+    Integer addition does not depend on order, so the same rows give the same bits whichever way Polars'
+    threads split and combine them; a float sum may differ in its last digit between runs, which would
+    break the promise that a rerun reproduces a run exactly. Values up to about 10^9 in absolute size.
+    """
+    return (value * EXACT_RESOLUTION).round().cast(pl.Int64).sum() / EXACT_RESOLUTION

@@ -40,6 +40,7 @@ from statsmodels.stats.outliers_influence import OLSInfluence
 
 from analytics.context_index import number_text_expr
 from analytics.findings import FINDING_SCHEMA
+from analytics.stats import exact_sum
 from analytics.text import NBSP
 
 __all__ = [
@@ -297,7 +298,8 @@ def _pooled_outcome(indicators: pl.LazyFrame, *, year: int, settings: ValueAdded
         .filter(pl.col("_value").is_not_null() & (pl.col("_weight") > 0))
         .group_by(pl.col("school_id").cast(pl.String))
         .agg(
-            outcome=(pl.col("_value") * pl.col("_weight")).sum() / pl.col("_weight").sum(),
+            # An exact sum: reruns give the same bits whatever order the threads add the rows in.
+            outcome=exact_sum(pl.col("_value") * pl.col("_weight")) / pl.col("_weight").sum(),
             n_pooled=pl.col("_weight").sum().cast(pl.Int64),
             n_assessments=pl.len().cast(pl.Int64),
         )

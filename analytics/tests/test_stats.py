@@ -11,6 +11,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analytics.stats import (
     TierThresholds,
+    exact_sum,
     proportion_exprs,
     sample_tier,
     wilson_exprs,
@@ -152,3 +153,14 @@ def test_it_takes_the_tier_thresholds_as_parameters() -> None:
 def test_it_rejects_thresholds_out_of_order(informative: int, approximate: int) -> None:
     with pytest.raises(ValueError, match="threshold"):
         TierThresholds(informative=informative, approximate=approximate)
+
+
+def test_an_exact_sum_does_not_depend_on_the_order_of_the_rows() -> None:
+    values = np.random.default_rng(7).uniform(-100, 100, 200_000)
+    frame = pl.DataFrame({"v": values})
+    sums = {
+        frame.sample(fraction=1.0, shuffle=True, seed=s).select(exact_sum(pl.col("v"))).item()
+        for s in range(5)
+    }
+    assert len(sums) == 1
+    assert sums.pop() == pytest.approx(math.fsum(values), abs=1e-4)
