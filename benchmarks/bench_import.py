@@ -33,6 +33,11 @@ sys.path.insert(0, str(ROOT))
 PG_URL = "postgresql://postgres@127.0.0.1:5432"
 
 
+def _load() -> str:
+    """The load averages (1, 5, 15 min) at the time of a figure: other work shares the machine."""
+    return "load " + " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def xlsx_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.xlsx"))
 
@@ -66,7 +71,7 @@ def parse_only(paths: list[Path]) -> float:
 def child(directory: Path, db: str, mode: str, pg: str, profile: str) -> dict[str, Any]:
     """One timed import on a fresh database (runs in its own process: Django's settings are per process)."""
     work = Path(tempfile.mkdtemp(prefix=f"bench-import-{db}-{mode}-"))
-    name = f"opora_bench_{mode}"
+    name = f"opora_bench_import_{mode}"
     if db == "postgres":
         import psycopg
 
@@ -78,6 +83,8 @@ def child(directory: Path, db: str, mode: str, pg: str, profile: str) -> dict[st
         os.environ["DATABASE_URL"] = f"sqlite:///{work / 'opora.sqlite3'}"
     os.environ["OPORA_DATA_DIR"] = str(work)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # As in production: with DEBUG on, Django keeps the SQL of every query (bulk inserts included).
+    os.environ.setdefault("OPORA_DEBUG", "0")
     import django
 
     django.setup()
@@ -161,11 +168,12 @@ def main() -> None:
     calamine, grid_rows = calamine_baseline(paths)
     print(
         f"python-calamine alone: {calamine:.2f} s ({grid_rows:,} sheet rows), {pupils / calamine:,.0f} rows/s"
+        f"  [{_load()}]"
     )
     parsed = parse_only(paths)
     print(
         f"parse only (no database): {parsed:.2f} s, {pupils / parsed:,.0f} rows/s, "
-        f"{parsed / calamine:.2f}× calamine"
+        f"{parsed / calamine:.2f}× calamine  [{_load()}]"
     )
     print(f"{'database':<12}{'mode':<7}{'seconds':>9}{'rows/s':>10}{'× calamine':>12}  rows written")
     profile = args.profile
@@ -184,11 +192,17 @@ def main() -> None:
             seconds = result["seconds"]
             print(
                 f"{result['db']:<12}{mode:<7}{seconds:9.1f}{result['rows'] / seconds:10,.0f}"
-                f"{seconds / calamine:11.1f}×  {result['rows']:,}",
+                f"{seconds / calamine:11.1f}×  {result['rows']:,}  [{_load()}]",
                 flush=True,
             )
             if result["rows"] != pupils:
                 print(f"  expected {pupils:,} rows; the command said: {result['summary']}")
+    # The machine is shared: calamine again after the imports shows how much the load moved meanwhile.
+    again, _rows = calamine_baseline(paths)
+    print(
+        f"python-calamine alone, after the imports: {again:.2f} s ({again / calamine:.2f}× the first)"
+        f"  [{_load()}]"
+    )
     if args.profile:
         stats = pstats.Stats(args.profile)
         stats.sort_stats("cumulative").print_stats(40)

@@ -4,10 +4,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 
 from analytics.indicators import compare_task_completion, school_indicators, task_completion
-from opora.assessments.models import Assessment, PupilResult, SchoolIndicator, Task
+from opora.assessments.models import Assessment, PupilResult, SchoolAssessment, SchoolIndicator, Task
 from opora.registry.models import School
 
 _HEADLINE = (
@@ -34,37 +34,58 @@ _TASK_FIELDS = (
 )
 
 
+_PUPIL_SCHEMA: dict[str, Any] = {
+    "assessment_id": pl.Int64,
+    "school": pl.Int64,
+    "participant": pl.String,
+    "variant": pl.String,
+    "primary_score": pl.Float64,
+    "mark": pl.Int8,
+    "journal_mark": pl.Int8,
+    "test_score": pl.Float64,
+    "below_minimum": pl.Boolean,
+    "scores": pl.String,
+}
+
+
+def _pupil_rows(assessment_ids: list[int]) -> list[tuple[Any, ...]]:
+    """The pupil rows of the assessments in _PUPIL_SCHEMA's columns, with one raw query.
+
+    Decimals come as floats and task_scores as its JSON text: Python builds no Decimal and decodes no JSON
+    per row (that was most of the recompute through the ORM); Polars decodes the lists in one pass.
+    """
+    quote = connection.ops.quote_name
+    pupils = quote(PupilResult._meta.db_table)
+    school_results = quote(SchoolAssessment._meta.db_table)
+    if connection.vendor == "postgresql":
+        real, scores = "float8", "p.task_scores::text"
+    else:  # SQLite keeps JSON as text
+        real, scores = "real", "p.task_scores"
+    placeholders = ", ".join(["%s"] * len(assessment_ids))
+    sql = (
+        f"SELECT s.assessment_id, s.school_id, p.participant_code, p.variant, "
+        f"CAST(p.primary_score AS {real}), p.mark, p.journal_mark, CAST(p.test_score AS {real}), "
+        f"p.below_minimum, {scores} "
+        f"FROM {pupils} p JOIN {school_results} s ON s.id = p.school_assessment_id "
+        f"WHERE s.assessment_id IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, assessment_ids)
+        return cursor.fetchall()
+
+
 def _pupil_frames(assessments: dict[int, Assessment]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Pupil results and long task scores of the assessments, keyed by assessment id and school pk."""
-    rows = PupilResult.objects.filter(school_assessment__assessment_id__in=assessments).values_list(
-        "school_assessment__assessment_id",
-        "school_assessment__school_id",
-        "participant_code",
-        "variant",
-        "primary_score",
-        "mark",
-        "journal_mark",
-        "test_score",
-        "below_minimum",
-        "task_scores",
-    )
-    columns = ["assessment_id", "school", "participant", "variant", "primary_score", "mark", "journal_mark"]
-    columns += ["test_score", "below_minimum", "scores"]
+    rows = _pupil_rows(list(assessments))
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * len(_PUPIL_SCHEMA)
     frame = pl.DataFrame(
-        list(rows),
-        schema={
-            "assessment_id": pl.Int64,
-            "school": pl.Int64,
-            "participant": pl.String,
-            "variant": pl.String,
-            "primary_score": pl.Float64,
-            "mark": pl.Int8,
-            "journal_mark": pl.Int8,
-            "test_score": pl.Float64,
-            "below_minimum": pl.Boolean,
-            "scores": pl.List(pl.Float64),
-        },
-        orient="row",
+        {
+            name: pl.Series(name, values, dtype=pl.Int64 if dtype == pl.Boolean else dtype, strict=False)
+            for (name, dtype), values in zip(_PUPIL_SCHEMA.items(), columns, strict=True)
+        }
+    ).with_columns(
+        below_minimum=pl.col("below_minimum").cast(pl.Boolean),
+        scores=pl.col("scores").str.json_decode(pl.List(pl.Float64)),
     )
     keys = pl.DataFrame(
         [
@@ -173,6 +194,117 @@ def school_indicators_recompute(*, assessment_ids: Iterable[int]) -> int:
     with transaction.atomic():
         SchoolIndicator.objects.filter(
             assessment_id__in=assessments, source=SchoolIndicator.Source.PUPILS
+        ).delete()
+        SchoolIndicator.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+_AGGREGATE_FIELDS = {
+    # SCHOOL_AGGREGATES column → SchoolAggregateResult field
+    "participants": "participants",
+    "share_2": "share_2",
+    "share_3": "share_3",
+    "share_4": "share_4",
+    "share_5": "share_5",
+    "below_minimum_count": "below_minimum",
+    "below_minimum_share": "below_minimum_share",
+    "mean_primary_score": "mean_primary_score",
+    "mean_test_score": "mean_test_score",
+    "mean_mark": "mean_mark",
+    "score_80_99_count": "scored_80_99",
+    "score_100_count": "scored_100",
+    "share_lowered": "share_lowered",
+    "share_confirmed": "share_confirmed",
+    "share_raised": "share_raised",
+}
+
+
+def _aggregates_frame(assessment_ids: list[int]) -> pl.DataFrame:
+    """The stored school aggregates of the assessments as a SCHOOL_AGGREGATES frame, with assessment_id."""
+    # Imported here so that this addition stays at the end of the module.
+    from decimal import Decimal
+
+    from analytics.schema import SCHOOL_AGGREGATES
+    from opora.assessments.models import SchoolAggregateResult
+
+    fields = list(_AGGREGATE_FIELDS.values())
+    rows = SchoolAggregateResult.objects.filter(assessment_id__in=assessment_ids).values_list(
+        "assessment_id",
+        "assessment__year",
+        "assessment__procedure__code",
+        "assessment__subject__name",
+        "assessment__grade",
+        "school_id",
+        *fields,
+    )
+    schema = SCHOOL_AGGREGATES.polars_schema
+    columns: dict[str, pl.DataType] = {
+        "assessment_id": pl.Int64(),
+        "year": schema["year"],
+        "procedure": pl.String(),
+        "subject": schema["subject"],
+        "grade": schema["grade"],
+        "school_id": pl.String(),
+        **{column: schema[column] for column in _AGGREGATE_FIELDS},
+    }
+    data = [
+        [
+            assessment_id,
+            year,
+            procedure,
+            subject,
+            grade,
+            str(school_id),
+            *(float(v) if isinstance(v, Decimal) else v for v in values),
+        ]
+        for assessment_id, year, procedure, subject, grade, school_id, *values in rows
+    ]
+    return pl.DataFrame(data, schema=columns, orient="row").with_columns(
+        procedure=pl.col("procedure").cast(pl.Categorical)
+    )
+
+
+def school_aggregate_indicators_recompute(*, assessment_ids: Iterable[int]) -> int:
+    """Recompute and store the indicators (source = aggregates) of every school with published aggregates
+    in these assessments; returns the rows written."""
+    from analytics.indicators import aggregate_indicators
+    from opora.assessments.models import SchoolAggregateResult
+
+    ids = sorted(set(assessment_ids))
+    if not ids:
+        return 0
+    frame = _aggregates_frame(ids)
+    rows: list[SchoolIndicator] = []
+    if frame.height:
+        extras = {
+            (assessment_id, str(school_id)): (completion, levels)
+            for assessment_id, school_id, completion, levels in SchoolAggregateResult.objects.filter(
+                assessment_id__in=ids
+            ).values_list("assessment_id", "school_id", "mean_completion", "level_shares")
+        }
+        key = ["year", "procedure", "subject", "grade", "school_id"]
+        indicators = (
+            aggregate_indicators(frame.drop("assessment_id"))
+            .collect()
+            .join(frame.select(*key, "assessment_id"), on=key)
+        )
+        for row in indicators.iter_rows(named=True):
+            completion, levels = extras[(row["assessment_id"], row["school_id"])]
+            values = {k: (str(v) if k == "procedure" else v) for k, v in row.items()}
+            values["mean_completion"] = float(completion) if completion is not None else None
+            values["level_shares"] = levels
+            rows.append(
+                SchoolIndicator(
+                    assessment_id=row["assessment_id"],
+                    school_id=int(row["school_id"]),
+                    source=SchoolIndicator.Source.AGGREGATES,
+                    **{field: row[field] for field in _HEADLINE},
+                    values=values,
+                )
+            )
+    with transaction.atomic():
+        SchoolIndicator.objects.filter(
+            assessment_id__in=ids, source=SchoolIndicator.Source.AGGREGATES
         ).delete()
         SchoolIndicator.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

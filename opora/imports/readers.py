@@ -16,7 +16,7 @@ import datetime
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 import python_calamine
 from django.utils.translation import gettext as _
@@ -271,7 +271,7 @@ def _read_csv(
 # --- Spreadsheets ------------------------------------------------------------------------------------
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -293,6 +293,15 @@ def read_workbook_grid(
     Raises UnreadableFileError for a damaged or password-protected workbook, SheetNotFoundError for a
     missing sheet.
     """
+    sheet_name, values = read_workbook_values(source, file_name=file_name, sheet=sheet)
+    return sheet_name, [[cell_text(v) for v in row] for row in values]
+
+
+def read_workbook_values(
+    source: IO[bytes], *, file_name: str, sheet: str | None = None
+) -> tuple[str, list[list[object]]]:
+    """As read_workbook_grid, but the cells as calamine gives them: str ("" when empty), float, int,
+    bool, date or time. A reader of many numbers tests them as numbers instead of parsing their text."""
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(source)
     except python_calamine.PasswordError:
@@ -316,7 +325,7 @@ def read_workbook_grid(
             )
         try:
             worksheet = workbook.get_sheet_by_name(sheet_name)
-            grid = [[_cell_text(v) for v in row] for row in worksheet.to_python(skip_empty_area=False)]
+            grid = cast(list[list[object]], worksheet.to_python(skip_empty_area=False))
             merged = worksheet.merged_cell_ranges or []
         except Exception:
             raise UnreadableFileError(
@@ -360,7 +369,7 @@ def _first_visible_sheet(workbook: python_calamine.CalamineWorkbook) -> str:
     return workbook.sheet_names[0] if workbook.sheet_names else ""
 
 
-def _fill_merged(grid: list[list[str]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+def _fill_merged(grid: list[list[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> None:
     """Give every cell of a merged range the value of its top-left cell, as a reader of the sheet sees it."""
     width = max((len(row) for row in grid), default=0)
     for (top, left), (bottom, right) in merged:

@@ -1,14 +1,20 @@
 """The identity map: one school, many names and ids. Every importer resolves schools through it.
 
 A resolver is loaded once per import (a few queries), then answers in memory: an import of thousands of
-files costs no query per row. An unresolved school is never created; it gets fuzzy-matched suggestions.
+files costs no query per row. `SchoolResolver.cached()` keeps the loaded resolver per process while the
+register's fingerprint stays the same, so the jobs of a run (and the check and commit of one job) share it.
+An unresolved school is never created; it gets fuzzy-matched suggestions.
 """
 
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db import connection
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Length
 from rapidfuzz import fuzz, process
 
 from opora.registry.models import School, SchoolAlias
@@ -129,6 +135,31 @@ class SchoolResolver:
             aliases = aliases.filter(school__municipality_id__in=ids)
         return cls(schools, aliases.only("school_id", "kind", "value"))
 
+    @classmethod
+    def cached(cls, *, municipality_ids: Iterable[int] | None = None) -> "SchoolResolver":
+        """load(), reused within the process while the register's fingerprint is unchanged (2 queries).
+
+        The fingerprint covers what the resolver reads: the schools (count, highest pk, latest
+        updated_at, and their municipalities' latest updated_at, for the names) and the aliases (count,
+        highest pk, latest created_at, sums of school ids and value lengths), so a new or removed school
+        or alias, a school saved with new identifiers and a mapped unknown school are all seen at once.
+        Not seen: a change written with QuerySet.update() that leaves updated_at as it was (call
+        `SchoolResolver.cache_clear()` after one). The resolver returned is shared: callers only read it.
+        """
+        ids = None if municipality_ids is None else tuple(sorted(set(municipality_ids)))
+        key = (connection.alias, connection.settings_dict["NAME"], ids)
+        fingerprint = _fingerprint(ids)
+        found = _CACHE.get(key)
+        if found is not None and found[0] == fingerprint:
+            return found[1]
+        resolver = cls.load(municipality_ids=ids)
+        _CACHE[key] = (fingerprint, resolver)
+        return resolver
+
+    @staticmethod
+    def cache_clear() -> None:
+        _CACHE.clear()
+
     def _add(self, kind: str, value: str, school_id: int) -> None:
         normalized = normalize_alias(kind, value)
         if normalized:
@@ -198,3 +229,26 @@ class SchoolResolver:
     def _suggestion(self, school_id: int, score: float) -> Suggestion:
         entry = self._entries[school_id]
         return Suggestion(school_id, entry.name, entry.municipality, round(score, 1))
+
+
+_CACHE: dict[tuple[str, Any, tuple[int, ...] | None], tuple[tuple[Any, ...], SchoolResolver]] = {}
+
+
+def _fingerprint(municipality_ids: tuple[int, ...] | None) -> tuple[Any, ...]:
+    """What changes whenever the resolver SchoolResolver.load() would build changes (see cached())."""
+    schools = Q() if municipality_ids is None else Q(municipality_id__in=municipality_ids)
+    aliases = Q() if municipality_ids is None else Q(school__municipality_id__in=municipality_ids)
+    school = School.objects.filter(schools).aggregate(
+        count=Count("pk"),
+        top=Max("pk"),
+        updated=Max("updated_at"),
+        municipality_updated=Max("municipality__updated_at"),
+    )
+    alias = SchoolAlias.objects.filter(aliases).aggregate(
+        count=Count("pk"),
+        top=Max("pk"),
+        created=Max("created_at"),
+        schools=Sum("school_id"),
+        length=Sum(Length("value")),
+    )
+    return (*school.values(), *alias.values())

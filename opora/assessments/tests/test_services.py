@@ -14,7 +14,7 @@ from opora.assessments.models import (
     Subject,
     Task,
 )
-from opora.assessments.services import school_indicators_recompute
+from opora.assessments.services import _pupil_frames, school_indicators_recompute
 
 
 def _results(assessment, school, marks, scores, journal=None):
@@ -88,3 +88,82 @@ def test_it_replaces_the_stored_rows_on_recompute(cast, assessment):
 
 def test_it_does_nothing_for_no_assessments(db):
     assert school_indicators_recompute(assessment_ids=[]) == 0
+
+
+def test_it_reads_the_pupil_rows_as_the_orm_does(cast, assessment):
+    # The recompute reads pupils with one raw query and decodes task_scores in Polars: the frame must hold
+    # what the ORM reads (decimals, halves, «X» as null, nullable flags, empty lists).
+    sa = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    PupilResult.objects.bulk_create(
+        [
+            PupilResult(
+                school_assessment=sa,
+                participant_code="a",
+                variant="1",
+                task_scores=[1, 0.5, None],
+                primary_score=Decimal("1.5"),
+                mark=3,
+                journal_mark=4,
+                test_score=Decimal("41.25"),
+                below_minimum=False,
+            ),
+            PupilResult(
+                school_assessment=sa,
+                participant_code="b",
+                task_scores=[None, None, 2],
+                primary_score=None,
+                mark=None,
+                below_minimum=True,
+            ),
+            PupilResult(school_assessment=sa, participant_code="c", task_scores=[], primary_score=Decimal(0)),
+        ]
+    )
+    pupils, task_scores = _pupil_frames({assessment.pk: Assessment.objects.get(pk=assessment.pk)})
+    columns = [
+        "participant",
+        "variant",
+        "primary_score",
+        "mark",
+        "journal_mark",
+        "test_score",
+        "below_minimum",
+    ]
+    got = pupils.sort("participant").select(*columns).rows()
+    expected = [
+        (
+            code,
+            variant,
+            None if p is None else float(p),
+            mark,
+            journal,
+            None if t is None else float(t),
+            below,
+        )
+        for code, variant, p, mark, journal, t, below in PupilResult.objects.order_by(
+            "participant_code"
+        ).values_list(
+            "participant_code",
+            "variant",
+            "primary_score",
+            "mark",
+            "journal_mark",
+            "test_score",
+            "below_minimum",
+        )
+    ]
+    assert got == expected
+    assert pupils["school"].to_list() == [cast.school.pk] * 3
+    scores = task_scores.sort("participant", "position").select("participant", "task", "score").rows()
+    assert scores == [
+        ("a", "1", 1.0),
+        ("a", "2", 0.5),
+        ("a", "3", None),
+        ("b", "1", None),
+        ("b", "2", None),
+        ("b", "3", 2.0),
+    ]
+
+
+def test_it_recomputes_assessments_without_pupils(cast, assessment):
+    SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    assert school_indicators_recompute(assessment_ids=[assessment.pk]) == 0

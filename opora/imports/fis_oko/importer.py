@@ -9,10 +9,13 @@ number of files. The plan says, per file, whether the school's results are creat
 import hashlib
 import io
 import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
 from django.db.models import Count
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from opora.accounts.access import schools_visible_to
@@ -35,7 +38,7 @@ from opora.imports.fis_oko.plan import (
 )
 from opora.imports.readers import ZIP_MAGIC
 from opora.registry.identity import SchoolResolver
-from opora.registry.models import School
+from opora.registry.models import School, SchoolAlias
 
 MAX_MEMBERS = 5000
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
@@ -123,7 +126,7 @@ class _Checker:
         self.warnings: list[RowError] = []
         self.procedure = Procedure.objects.filter(code=PROCEDURE_CODE).first()
         self.subjects = {fold(s.name): s for s in Subject.objects.all()}
-        self.resolver = SchoolResolver.load()
+        self.resolver = SchoolResolver.cached()
         self.visible = set(schools_visible_to(user).values_list("pk", flat=True))
         years = {f.year for f in files}
         grades = {f.grade for f in files}
@@ -201,7 +204,17 @@ class _Checker:
                 message += "; " + _("similar schools: %(schools)s") % {
                     "schools": ", ".join(f"«{s.name}» ({s.municipality})" for s in suggestions)
                 }
-            self._problem(f, None, "", message)
+            # What the job page needs to offer mapping the login to a school (an alias); a login that
+            # several schools share is a register problem an alias would not solve.
+            school = None
+            if not resolution.ambiguous:
+                school = {
+                    "identifier": f.school_login,
+                    "kind": SchoolAlias.Kind.FIS_OKO_LOGIN.value,
+                    "name": f.school_name,
+                    "suggestions": [s.school_id for s in suggestions if s.school_id in self.visible],
+                }
+            self.errors.append(RowError(f.file_name, f.sheet, None, "", message, school=school))
             return None
         if resolution.school_id not in self.visible:
             self._problem(
@@ -256,7 +269,7 @@ class _Checker:
         for pupil in f.pupils:
             if pupil.primary_score is None or pupil.mark is None:
                 continue
-            expected = scale.mark_for(pupil.primary_score)
+            expected = scale.mark_for(Decimal(pupil.primary_score))
             if expected != pupil.mark:
                 self._problem(
                     f,
@@ -305,16 +318,39 @@ def _tasks_text(tasks: list[tuple[str, Decimal]]) -> str:
     return ", ".join(f"{label} ({_plain(score)}б)" for label, score in tasks)
 
 
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f").replace(".", ",")
+def _plain(value: Decimal | int) -> str:
+    return format(Decimal(value).normalize(), "f").replace(".", ",")
 
 
-def vpr_results_validate(
-    *, source: IO[bytes], file_name: str, user: User, job_id: int | None = None
-) -> Validation:
-    """Read the file (an XLSX or a ZIP of them) and check it for this user; never writes."""
-    source.seek(0)
-    data = source.read()
+@dataclass(frozen=True)
+class _Read:
+    """What reading a file found, before the database is asked anything: the same for the same bytes."""
+
+    members: int
+    files: tuple[VprFile, ...]
+    errors: tuple[RowError, ...]
+    warnings: tuple[RowError, ...]
+
+
+# The reading of the last files validated in this process, keyed by their content (and what else the
+# reading depends on: the interface language of its messages, the year that bounds a title's year). A job
+# is validated for its preview and again inside the commit's transaction; the second validation re-runs
+# only the database checks and the plan (the register may have changed since the preview), not the
+# reading of every workbook. Small and consumed on use, so a web worker does not keep large uploads.
+_READ_CACHE: OrderedDict[tuple[str, str, str, int], _Read] = OrderedDict()
+_READ_CACHE_SIZE = 2
+
+
+def _read(data: bytes, *, file_name: str) -> _Read:
+    key = (
+        hashlib.sha256(data).hexdigest(),
+        file_name,
+        translation.get_language() or "",
+        timezone.localdate().year,
+    )
+    cached = _READ_CACHE.pop(key, None)
+    if cached is not None:
+        return cached
     members, errors, warnings = read_files(data, file_name=file_name)
     parsed: list[VprFile] = []
     for name, content in members:
@@ -323,6 +359,21 @@ def vpr_results_validate(
         warnings.extend(result.warnings)
         if result.file is not None:
             parsed.append(result.file)
+    read = _Read(len(members), tuple(parsed), tuple(errors), tuple(warnings))
+    _READ_CACHE[key] = read
+    while len(_READ_CACHE) > _READ_CACHE_SIZE:
+        _READ_CACHE.popitem(last=False)
+    return read
+
+
+def vpr_results_validate(
+    *, source: IO[bytes], file_name: str, user: User, job_id: int | None = None
+) -> Validation:
+    """Read the file (an XLSX or a ZIP of them) and check it for this user; never writes."""
+    source.seek(0)
+    read = _read(source.read(), file_name=file_name)
+    parsed = list(read.files)
+    errors, warnings = list(read.errors), list(read.warnings)
     plan: VprPlan | None = None
     if parsed:
         checker = _Checker(user, parsed)
@@ -330,7 +381,7 @@ def vpr_results_validate(
         errors.extend(checker.errors)
         warnings.extend(checker.warnings)
     counts = {
-        "files": len(members),
+        "files": read.members,
         "rows": sum(len(f.pupils) for f in parsed),
         "create": 0,
         "update": 0,

@@ -39,7 +39,8 @@ from opora.imports.readers import (
     EmptyFileError,
     ReaderError,
     UnsupportedFileError,
-    read_workbook_grid,
+    cell_text,
+    read_workbook_values,
 )
 
 FIRST_YEAR = 2015
@@ -54,6 +55,7 @@ _TASK = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*[а-яa-z]?)\s*\(\s*(\d{1,3}(?:[.,]\
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _EMPTY_SCORES = {"", "x", "х", "-", "–", "—"}
 _EMPTY_MARKS = {"", "-", "–", "—", fold("нет отметки"), "x", "х"}
+_MARKS = {str(mark): mark for mark in (2, 3, 4, 5)}
 _LEVELS = {"б": "Б", "базовый": "Б", "п": "П", "повышенный": "П", "в": "В", "высокий": "В", "b": "В"}
 _KNOWN = {fold(name): name for name in (*LEFT_COLUMNS, *RIGHT_COLUMNS)}
 TEXT_LIMIT = 16
@@ -69,14 +71,18 @@ class TaskColumn:
     index: int  # 0-based column
 
 
+# A score as read: an int when whole (nearly always), a Decimal when fractional (0,5).
+Number = int | Decimal
+
+
 @dataclass(frozen=True)
 class PupilLine:
     row: int
     code: str
     class_name: str
     variant: str
-    scores: tuple[Decimal | None, ...]  # aligned with the file's tasks; None = not attempted
-    primary_score: Decimal | None
+    scores: tuple[Number | None, ...]  # aligned with the file's tasks; None = not attempted
+    primary_score: Number | None
     mark: int | None
     journal_mark: int | None
 
@@ -131,8 +137,9 @@ def is_workbook(data: bytes) -> bool:
     return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
 
 
-def read_grid(data: bytes, *, file_name: str) -> tuple[str, list[list[str]]]:
-    """The first visible sheet as rows of text cells (merged ranges filled); raises ReaderError."""
+def read_grid(data: bytes, *, file_name: str) -> tuple[str, list[list[object]]]:
+    """The first visible sheet as rows of cells as calamine gives them (merged ranges filled); raises
+    ReaderError."""
     if not data:
         raise EmptyFileError(_("the file is empty"), file_name=file_name)
     if data.startswith(OLE2_MAGIC):
@@ -151,7 +158,7 @@ def read_grid(data: bytes, *, file_name: str) -> tuple[str, list[list[str]]]:
             ),
             file_name=file_name,
         )
-    return read_workbook_grid(io.BytesIO(data), file_name=file_name)
+    return read_workbook_values(io.BytesIO(data), file_name=file_name)
 
 
 def parse_vpr_workbook(data: bytes, *, file_name: str, sha256: str) -> ParsedWorkbook:
@@ -163,6 +170,17 @@ def parse_vpr_workbook(data: bytes, *, file_name: str, sha256: str) -> ParsedWor
     reader = _SheetReader(file_name, sheet, grid)
     vpr_file = reader.run(sha256)
     return ParsedWorkbook(vpr_file, reader.errors, reader.warnings)
+
+
+def _number(value: object) -> Number | None:
+    """A cell read as a number: calamine's floats directly, text through _decimal; None if not one."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        return Decimal(repr(value)) if value == value else None  # NaN is not a number of the form
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _decimal(cell_text(value))
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -184,10 +202,14 @@ def _label_of(cells: list[str]) -> tuple[int, str] | None:
 
 
 class _SheetReader:
-    def __init__(self, file_name: str, sheet: str, grid: list[list[str]]) -> None:
+    """Reads the sheet's cells as calamine gives them: the few rows above the table as text, the pupils'
+    numbers as numbers (a float of the sheet is never turned into text only to be parsed back)."""
+
+    def __init__(self, file_name: str, sheet: str, grid: list[list[object]]) -> None:
         self.file_name = file_name
         self.sheet = sheet
         self.grid = grid
+        self._text_rows: dict[int, list[str]] = {}
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
 
@@ -196,11 +218,15 @@ class _SheetReader:
         (self.warnings if warning else self.errors).append(problem)
 
     def _cells(self, number: int) -> list[str]:
-        """Row `number` (1-based) of the sheet."""
-        return self.grid[number - 1] if 0 < number <= len(self.grid) else []
+        """Row `number` (1-based) of the sheet, as text."""
+        cells = self._text_rows.get(number)
+        if cells is None:
+            row = self.grid[number - 1] if 0 < number <= len(self.grid) else []
+            cells = self._text_rows[number] = [cell_text(v) for v in row]
+        return cells
 
     def run(self, sha256: str) -> VprFile | None:
-        if not any(cell.strip() for row in self.grid for cell in row):
+        if not any(_filled(cell) for row in self.grid for cell in row):
             self._problem(None, "", _("the sheet is empty: it holds no results"))
             return None
         header_row = self._find_header()
@@ -289,12 +315,13 @@ class _SheetReader:
     # --- the area above the table ---------------------------------------------------------------------
 
     def _find_header(self) -> int | None:
-        for number, cells in enumerate(self.grid[:HEADER_SEARCH_ROWS], start=1):
-            known = {_KNOWN[f] for cell in cells if (f := fold(cell)) in _KNOWN}
+        rows = range(1, min(len(self.grid), HEADER_SEARCH_ROWS) + 1)
+        for number in rows:
+            known = {_KNOWN[f] for cell in self._cells(number) if (f := fold(cell)) in _KNOWN}
             if CODE in known and len(known) >= 3:
                 return number
-        for number, cells in enumerate(self.grid[:HEADER_SEARCH_ROWS], start=1):
-            known = {_KNOWN[f] for cell in cells if (f := fold(cell)) in _KNOWN}
+        for number in rows:
+            known = {_KNOWN[f] for cell in self._cells(number) if (f := fold(cell)) in _KNOWN}
             if len(known) >= 3:
                 return number
         return None
@@ -483,18 +510,23 @@ class _SheetReader:
     ) -> list[PupilLine]:
         pupils: list[PupilLine] = []
         first_row_of: dict[str, int] = {}
-        login_column = index.get(LOGIN)
+        code_at, class_at, variant_at = index[CODE], index[CLASS], index.get(VARIANT)
+        login_at, primary_at = index.get(LOGIN), index[PRIMARY_SCORE]
+        mark_at, journal_at = index[MARK], index.get(JOURNAL_MARK)
         for number in range(header_row + 1, len(self.grid) + 1):
-            cells = self._cells(number)
-            if not any(cell.strip() for cell in cells):
+            values = self.grid[number - 1]
+            width = len(values)
+            if not (code_at < width and _filled(values[code_at])) and not any(map(_filled, values)):
                 continue
 
-            def cell(name: str, cells: list[str] = cells) -> str:
-                position = index.get(name)
-                return cells[position].strip() if position is not None and position < len(cells) else ""
+            def text(position: int | None, values: list[object] = values, width: int = width) -> str:
+                if position is None or position >= width:
+                    return ""
+                value = values[position]
+                return (value if isinstance(value, str) else cell_text(value)).strip()
 
             errors_before = len(self.errors)
-            code = cell(CODE)
+            code = text(code_at)
             if not code:
                 self._problem(number, CODE, _("the participant code is empty"))
             elif len(code) > CODE_LIMIT:
@@ -506,58 +538,74 @@ class _SheetReader:
                     _("the participant code %(code)s already appears in row %(row)s")
                     % {"code": code, "row": first},
                 )
-            row_login = fold(cell(LOGIN)) if login_column is not None else ""
-            if row_login and login and row_login != login:
+            row_login = text(login_at)
+            if row_login and login and row_login != login and fold(row_login) != login:
                 self._problem(
                     number,
                     LOGIN,
                     _("the row belongs to the school %(row)s, the file to %(file)s: one school per file")
-                    % {"row": cell(LOGIN), "file": login},
+                    % {"row": row_login, "file": login},
                 )
-            for name in (CLASS, VARIANT):
-                if len(cell(name)) > TEXT_LIMIT:
+            class_name, variant = text(class_at), text(variant_at)
+            for name, given in ((CLASS, class_name), (VARIANT, variant)):
+                if len(given) > TEXT_LIMIT:
                     self._problem(
                         number,
                         name,
                         _("the text is longer than %(limit)s characters") % {"limit": TEXT_LIMIT},
                     )
-            scores = tuple(self._score(number, cells, task) for task in tasks)
-            primary = self._primary(number, cell(PRIMARY_SCORE), scores)
-            mark = self._mark(number, MARK, cell(MARK))
-            journal = self._mark(number, JOURNAL_MARK, cell(JOURNAL_MARK))
+            scores: list[Number | None] = []
+            for task in tasks:
+                value = values[task.index] if task.index < width else ""
+                # Nearly every cell: a whole number within the task's range, kept as calamine's number.
+                if type(value) is float and value.is_integer() and 0 <= value <= task.max_score:
+                    scores.append(int(value))
+                else:
+                    scores.append(self._score(number, value, task))
+            primary = self._primary(number, values[primary_at] if primary_at < width else "", scores)
+            mark = self._mark(number, MARK, text(mark_at))
+            journal = self._mark(number, JOURNAL_MARK, text(journal_at))
             if len(self.errors) == errors_before:
                 pupils.append(
-                    PupilLine(number, code, cell(CLASS), cell(VARIANT), scores, primary, mark, journal)
+                    PupilLine(number, code, class_name, variant, tuple(scores), primary, mark, journal)
                 )
         return pupils
 
-    def _score(self, number: int, cells: list[str], task: TaskColumn) -> Decimal | None:
-        text = cells[task.index].strip() if task.index < len(cells) else ""
-        if fold(text) in _EMPTY_SCORES:
-            return None
-        score = _decimal(text)
-        if score is None:
+    def _score(self, number: int, value: object, task: TaskColumn) -> Number | None:
+        if isinstance(value, float) and value.is_integer():  # nearly every cell: a whole number
+            score: Number | None = int(value)
+            text = ""
+        else:
+            text = (value if isinstance(value, str) else cell_text(value)).strip()
+            if text in _EMPTY_SCORES or fold(text) in _EMPTY_SCORES:
+                return None
+            score = _number(value)
+            if score is None:
+                self._problem(
+                    number,
+                    task.header,
+                    _("the score must be a number, «X» or «-», got «%(value)s»") % {"value": text},
+                )
+                return None
+        assert score is not None
+        if score < 0:
             self._problem(
                 number,
                 task.header,
-                _("the score must be a number, «X» or «-», got «%(value)s»") % {"value": text},
-            )
-            return None
-        if score < 0:
-            self._problem(
-                number, task.header, _("the score cannot be negative, got «%(value)s»") % {"value": text}
+                _("the score cannot be negative, got «%(value)s»") % {"value": text or cell_text(value)},
             )
         elif score > task.max_score:
             self._problem(
                 number,
                 task.header,
                 _("the score %(score)s is above the task's maximum %(max)s")
-                % {"score": text, "max": _plain(task.max_score)},
+                % {"score": text or cell_text(value), "max": _plain(task.max_score)},
             )
         return score
 
-    def _primary(self, number: int, text: str, scores: tuple[Decimal | None, ...]) -> Decimal | None:
-        total = sum((s for s in scores if s is not None), Decimal(0))
+    def _primary(self, number: int, value: object, scores: list[Number | None]) -> Number | None:
+        total: Number = sum((s for s in scores if s is not None), 0)
+        text = (value if isinstance(value, str) else cell_text(value)).strip()
         if not text or fold(text) in _EMPTY_SCORES:
             self._problem(
                 number,
@@ -567,7 +615,7 @@ class _SheetReader:
                 warning=True,
             )
             return total
-        primary = _decimal(text)
+        primary = _number(value)
         if primary is None or primary < 0:
             self._problem(
                 number,
@@ -586,6 +634,8 @@ class _SheetReader:
         return primary
 
     def _mark(self, number: int, column: str, text: str) -> int | None:
+        if text in _MARKS:
+            return _MARKS[text]
         if fold(text) in _EMPTY_MARKS:
             return None
         value = _decimal(text)
@@ -599,9 +649,14 @@ class _SheetReader:
         return int(value)
 
 
-def _plain(value: Decimal) -> str:
+def _plain(value: Number) -> str:
     """12, 0,5: a number as the user writes it."""
-    return format(value.normalize(), "f").replace(".", ",")
+    return format(Decimal(value).normalize(), "f").replace(".", ",")
+
+
+def _filled(value: object) -> bool:
+    """A cell that holds something (calamine gives "" for an empty one)."""
+    return bool(value.strip()) if isinstance(value, str) else value is not None
 
 
 def _date(value: str) -> datetime.date | None:

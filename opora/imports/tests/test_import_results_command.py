@@ -6,11 +6,16 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from opora.assessments.models import PupilResult
+from opora.assessments.models import Assessment, PupilResult, SchoolIndicator
+from opora.assessments.services import school_indicators_recompute
+from opora.imports.fis_oko import commit, importer
+from opora.imports.fis_oko.layout import VprPupil
 from opora.imports.management.commands.import_results import results_paths_collect
 from opora.imports.models import ImportJob
-from opora.imports.tests.test_fis_oko_vpr import P1, SHEET, edited, vpr_bytes, zip_bytes
+from opora.imports.tests.test_fis_oko_vpr import P1, SHEET, edited, pupils, vpr_bytes, zip_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +180,80 @@ def test_it_collects_paths_in_order_once_each(tmp_path):
         named,
         *(tmp_path / p for p in ("a/z.xlsx", "b/1.XLSX", "b/2.zip")),
     ]
+
+
+def indicator_rows() -> list[tuple]:
+    return sorted(
+        SchoolIndicator.objects.values_list(
+            "assessment_id",
+            "school_id",
+            "participants",
+            "quality_pct",
+            "mean_primary_score",
+            "tasks",
+            "levels",
+        )
+    )
+
+
+def test_it_recomputes_the_indicators_once_and_leaves_them_as_a_fresh_recompute(cast, tmp_path, monkeypatch):
+    write(tmp_path / "a.xlsx", vpr_bytes(cast.school))
+    write(tmp_path / "b.xlsx", vpr_bytes(cast.sibling))
+    write(tmp_path / "c.xlsx", vpr_bytes(cast.neighbour_school))
+    calls: list[list[int]] = []
+    real = commit.school_indicators_recompute
+
+    def counted(*, assessment_ids):
+        calls.append(list(assessment_ids))
+        return real(assessment_ids=assessment_ids)
+
+    monkeypatch.setattr(commit, "school_indicators_recompute", counted)
+    run(str(tmp_path), "--user", "regional")
+    assert len(calls) == 1  # once for the run, not once per file
+    stored = indicator_rows()
+    assert len(stored) == 3
+    school_indicators_recompute(assessment_ids=Assessment.objects.values_list("pk", flat=True))
+    assert indicator_rows() == stored
+
+
+def test_a_replacing_file_leaves_the_indicators_as_a_fresh_recompute(cast, tmp_path):
+    write(tmp_path / "a.xlsx", vpr_bytes(cast.school))
+    run(str(tmp_path), "--user", "regional")
+    corrected = [VprPupil("10001", "5А", "1", [0, 0, 0, 0], mark=None), *pupils()[1:]]
+    write(tmp_path / "a.xlsx", vpr_bytes(cast.school, pupil_rows=corrected))
+    write(tmp_path / "b.xlsx", vpr_bytes(cast.sibling))
+    run(str(tmp_path), "--user", "regional")
+    stored = indicator_rows()
+    school_indicators_recompute(assessment_ids=Assessment.objects.values_list("pk", flat=True))
+    assert indicator_rows() == stored
+    assert {row[2] for row in stored} == {3}
+
+
+def test_the_commit_reuses_the_reading_of_the_check(cast, tmp_path, monkeypatch):
+    write(tmp_path / "a.xlsx", vpr_bytes(cast.school))
+    write(tmp_path / "b.xlsx", vpr_bytes(cast.sibling))
+    reads: list[str] = []
+    real = importer.parse_vpr_workbook
+
+    def counted(data, *, file_name, sha256):
+        reads.append(file_name)
+        return real(data, file_name=file_name, sha256=sha256)
+
+    monkeypatch.setattr(importer, "parse_vpr_workbook", counted)
+    run(str(tmp_path), "--user", "regional")
+    assert reads == ["a.xlsx", "b.xlsx"]  # each workbook read once: the commit re-checks the plan only
+    assert PupilResult.objects.count() == 6
+
+
+def test_the_queries_per_file_do_not_grow_with_its_pupils(cast, tmp_path):
+    many = [VprPupil(str(20000 + i), "5А", "1", [1, 2, 1, 2], mark=5) for i in range(40)]
+    write(tmp_path / "small" / "a.xlsx", vpr_bytes(cast.school))
+    write(tmp_path / "large" / "b.xlsx", vpr_bytes(cast.sibling, pupil_rows=many))
+    run(str(tmp_path / "small"), "--user", "regional")  # creates the assessment and its tasks
+    write(tmp_path / "small2" / "c.xlsx", vpr_bytes(cast.neighbour_school))
+    with CaptureQueriesContext(connection) as small:
+        run(str(tmp_path / "small2"), "--user", "regional")
+    with CaptureQueriesContext(connection) as large:
+        run(str(tmp_path / "large"), "--user", "regional")
+    assert PupilResult.objects.count() == 3 + 3 + 40
+    assert len(large.captured_queries) == len(small.captured_queries)

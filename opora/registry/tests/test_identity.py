@@ -107,3 +107,36 @@ def test_it_resolves_only_among_the_given_municipalities(schools):
 def test_it_loads_in_a_fixed_number_of_queries(schools, django_assert_num_queries):
     with django_assert_num_queries(2):
         SchoolResolver.load()
+
+
+def test_the_cached_resolver_is_reused_while_the_register_is_unchanged(schools, django_assert_num_queries):
+    SchoolResolver.cache_clear()
+    first = SchoolResolver.cached()
+    with django_assert_num_queries(2):  # the fingerprint only
+        assert SchoolResolver.cached() is first
+    assert SchoolResolver.cached(municipality_ids=[schools["other"].pk]) is not first
+    assert first.resolve(login="EDU250001").school_id == schools["first"].pk
+
+
+def test_the_cached_resolver_sees_a_new_alias_at_once(schools):
+    from opora.registry.services import school_alias_create
+
+    SchoolResolver.cache_clear()
+    assert not SchoolResolver.cached().resolve(login="sch250999").resolved
+    school_alias_create(
+        actor=None, school=schools["first"], kind=SchoolAlias.Kind.FIS_OKO_LOGIN, value="sch250999"
+    )
+    assert SchoolResolver.cached().resolve(login="sch250999").school_id == schools["first"].pk
+
+
+def test_the_cached_resolver_sees_a_changed_or_removed_school(schools):
+    SchoolResolver.cache_clear()
+    assert SchoolResolver.cached().resolve(login="edu250002").school_id == schools["village"].pk
+    village = schools["village"]
+    village.fis_oko_login = "edu250022"
+    village.save()
+    resolver = SchoolResolver.cached()
+    assert not resolver.resolve(login="edu250002").resolved
+    assert resolver.resolve(login="edu250022").school_id == village.pk
+    schools["namesake"].delete()
+    assert SchoolResolver.cached().resolve(name='МБОУ "СОШ №1"').school_id == schools["first"].pk

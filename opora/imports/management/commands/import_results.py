@@ -2,6 +2,7 @@
 
 Every .xlsx or .zip named, or found in a named folder, becomes its own import job: created as the user,
 checked and, unless it has errors or this is a dry run, committed. A broken file does not stop the others.
+The school indicators of the assessments changed are recomputed once, after the last file.
 """
 
 import os
@@ -18,6 +19,7 @@ from django.utils.translation import ngettext
 
 from opora.accounts.models import User
 from opora.imports.errors import render_row_error
+from opora.imports.fis_oko.commit import vpr_indicators_deferred
 from opora.imports.models import ImportJob
 from opora.imports.selectors import import_kind_allowed
 from opora.imports.services import ImportJobError, import_job_commit, import_job_create, import_job_validate
@@ -125,14 +127,16 @@ class Command(BaseCommand):
         progress = Progress(self.stderr, len(paths))
         outcomes: Counter[str] = Counter()
         pupils = 0
-        for index, path in enumerate(paths, start=1):
-            progress.step(index, path)
-            job, outcome, note = self._import(path, user=user, kind=kind, dry_run=options["dry_run"])
-            progress.clear()
-            self._report(path, job, outcome, note)
-            outcomes[outcome] += 1
-            if job is not None and outcome == COMMITTED:
-                pupils += job.counts.get("pupils_written", 0)
+        # Indicators are recomputed once at the end for the assessments the files changed, not per file.
+        with vpr_indicators_deferred():
+            for index, path in enumerate(paths, start=1):
+                progress.step(index, path)
+                job, outcome, note = self._import(path, user=user, kind=kind, dry_run=options["dry_run"])
+                progress.clear()
+                self._report(path, job, outcome, note)
+                outcomes[outcome] += 1
+                if job is not None and outcome == COMMITTED:
+                    pupils += job.counts.get("pupils_written", 0)
         summary = self._summary(outcomes, len(paths), pupils, time.monotonic() - started, options["dry_run"])
         if outcomes[REJECTED]:
             raise CommandError(summary, returncode=1)
