@@ -14,6 +14,13 @@ MUNICIPALITIES = ("municipality", "neighbour", "far")
 
 # URLs that show neither a school nor a municipality through their path, and where their scope is tested.
 UNSCOPED = {
+    "identification:index": "regional and municipal staff only; runs and lists filtered by "
+    "opora.identification.access; tested in opora/identification/tests/test_views.py",
+    "identification:run-start": "the run's scope is the user's own (run_scope_for); tested in test_views.py",
+    "identification:official-upload": "the list's scope is the user's own; every row's school by "
+    "schools_visible_to; tested in opora/identification/tests/test_views.py",
+    "identification:methodology": "the user's scope's versions only; tested in test_views.py",
+    "identification:methodology-edit": "coordinators, in their own scope; tested in test_views.py",
     "core:home": "redirects by role; tested in tests/test_views.py",
     "core:health": "database health probe; no data",
     "accounts:login": "public",
@@ -28,10 +35,22 @@ UNSCOPED = {
     "tested in opora/imports/tests/test_context.py",
     "imports:vpr-upload": "checked by import_kind_allowed; each file's school by schools_visible_to; "
     "tested in opora/imports/tests/test_fis_oko_vpr.py",
+    "imports:school-results-upload": "checked by import_kind_allowed; each row's school by "
+    "schools_visible_to; tested in opora/imports/tests/test_school_results.py",
+    "imports:pupil-results-upload": "checked by import_kind_allowed; each row's school by "
+    "schools_visible_to; tested in opora/imports/tests/test_pupil_results.py",
 }
 # Path kwargs that name something scoped other than schools and municipalities, with where it is tested.
 OTHER_SCOPED_KWARGS = {
-    "job_pk": "import jobs: creator-only, tested in opora/imports/tests/test_views.py",
+    "run_pk": "identification runs: by region or municipality, findings by school; tested in "
+    "opora/identification/tests/test_views.py",
+    "list_pk": "school lists: by region or municipality, members by school; tested in "
+    "opora/identification/tests/test_views.py",
+    "version_pk": "methodology versions: by region or municipality; tested in "
+    "opora/identification/tests/test_views.py",
+    "job_pk": "import jobs: creator-only, tested in opora/imports/tests/test_views.py; mapping a school "
+    "(imports:job-map-school) also checks the chosen school by schools_visible_to, tested in "
+    "opora/imports/tests/test_school_mapping.py",
 }
 
 

@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
 from opora.accounts.access import schools_visible_to
 from opora.accounts.models import User
+from opora.assessments.charts import ShareChart, SharePoint, share_chart
 from opora.assessments.models import Assessment, Procedure, SchoolIndicator, Subject
 from opora.imports.models import ImportJob
 from opora.imports.selectors import import_kind_allowed
@@ -28,16 +29,21 @@ RESULT_SORTS = {
 DEFAULT_RESULT_SORT = "school"
 
 
-def _indicators_for_user(user: User) -> QuerySet[SchoolIndicator]:
-    """Indicators of the user's schools, one per school × assessment: pupil rows win over aggregates."""
+def _one_per_school() -> QuerySet[SchoolIndicator]:
+    """Indicators, one per school × assessment: pupil rows win over aggregates."""
     pupil_rows = SchoolIndicator.objects.filter(
         school_id=OuterRef("school_id"),
         assessment_id=OuterRef("assessment_id"),
         source=SchoolIndicator.Source.PUPILS,
     )
+    return SchoolIndicator.objects.exclude(Exists(pupil_rows), source=SchoolIndicator.Source.AGGREGATES)
+
+
+def _indicators_for_user(user: User) -> QuerySet[SchoolIndicator]:
+    """Indicators of the user's schools, one per school × assessment: pupil rows win over aggregates."""
     return (
-        SchoolIndicator.objects.filter(school__in=schools_visible_to(user))
-        .exclude(Exists(pupil_rows), source=SchoolIndicator.Source.AGGREGATES)
+        _one_per_school()
+        .filter(school__in=schools_visible_to(user))
         .select_related("assessment__procedure", "assessment__subject")
     )
 
@@ -69,6 +75,7 @@ class ResultRow:
     subject: Subject
     grade: int
     cells: list[YearCell | None]  # aligned with SchoolResults.years; None where the year has no data
+    chart: ShareChart | None = None  # the «2» share by year, against the municipality and the region
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,64 @@ def _task_sort_key(label: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def _mark_2_references(indicators: list[SchoolIndicator]) -> dict[int, tuple[float | None, float | None]]:
+    """The «2» share of the school's municipality and region in each of its assessments, in one query.
+
+    Each area's share is the mean of its schools' shares weighted by their participants; every school of
+    the area counts, whoever looks (as the municipality and region completion of tasks does).
+    """
+    school = indicators[0].school
+    weighted = F("mark_2_pct") * F("participants")
+    has_share = Q(mark_2_pct__isnull=False)
+    own = has_share & Q(school__municipality_id=school.municipality_id)
+    rows = (
+        _one_per_school()
+        .filter(
+            assessment_id__in={i.assessment_id for i in indicators},
+            school__municipality__region_id=school.municipality.region_id,
+        )
+        .values("assessment_id")
+        .annotate(
+            region_sum=Sum(weighted, filter=has_share),
+            region_n=Sum("participants", filter=has_share),
+            municipality_sum=Sum(weighted, filter=own),
+            municipality_n=Sum("participants", filter=own),
+        )
+        .order_by()
+    )
+    return {
+        row["assessment_id"]: (
+            row["municipality_sum"] / row["municipality_n"] if row["municipality_n"] else None,
+            row["region_sum"] / row["region_n"] if row["region_n"] else None,
+        )
+        for row in rows
+    }
+
+
+def _mark_2_chart(
+    years: list[int],
+    cells: list[YearCell | None],
+    references: dict[int, tuple[float | None, float | None]],
+) -> ShareChart | None:
+    points = []
+    municipality: list[float | None] = []
+    region: list[float | None] = []
+    for year, cell in zip(years, cells, strict=True):
+        if cell is None:
+            points.append(SharePoint(year, None))
+            municipality.append(None)
+            region.append(None)
+            continue
+        i = cell.indicator
+        points.append(SharePoint(year, i.mark_2_pct, i.mark_2_ci_low, i.mark_2_ci_high))
+        area = references.get(i.assessment_id, (None, None))
+        municipality.append(area[0])
+        region.append(area[1])
+    return share_chart(
+        years=years, points=points, references={"municipality": municipality, "region": region}
+    )
+
+
 def school_results_for_user(*, user: User, school_pk: int, selected: object = None) -> SchoolResults:
     """A school's results for its card in one query: years side by side and one assessment's tasks.
 
@@ -136,6 +201,7 @@ def school_results_for_user(*, user: User, school_pk: int, selected: object = No
     indicators = list(
         _indicators_for_user(user)
         .filter(school_id=school_pk)
+        .select_related("school__municipality")
         .order_by(
             "assessment__procedure__code",
             "assessment__subject__name",
@@ -151,6 +217,7 @@ def school_results_for_user(*, user: User, school_pk: int, selected: object = No
     for indicator in indicators:
         a = indicator.assessment
         groups.setdefault((a.procedure_id, a.subject_id, a.grade), []).append(indicator)
+    references = _mark_2_references(indicators)
     rows = []
     for group in groups.values():
         by_year: dict[int, YearCell] = {}
@@ -160,12 +227,14 @@ def school_results_for_user(*, user: User, school_pk: int, selected: object = No
             by_year[indicator.assessment.year] = YearCell(indicator=indicator, mark_2_change_pp=change)
             previous = indicator
         first = group[0].assessment
+        cells = [by_year.get(year) for year in years]
         rows.append(
             ResultRow(
                 procedure=first.procedure,
                 subject=first.subject,
                 grade=first.grade,
-                cells=[by_year.get(year) for year in years],
+                cells=cells,
+                chart=_mark_2_chart(years, cells, references),
             )
         )
     newest_first = sorted(indicators, key=lambda i: -i.assessment.year)  # stable: keeps the display order

@@ -4,6 +4,7 @@ from django import forms
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from opora.assessments.exports import municipality_results_xlsx
@@ -25,7 +26,11 @@ class ResultFilterForm(forms.Form):
     """
 
     procedure = forms.ModelChoiceField(
-        label=_("Procedure"), queryset=Procedure.objects.all(), required=False, empty_label=_("Any")
+        label=_("Procedure"),
+        queryset=Procedure.objects.all(),
+        required=False,
+        # «Процедура» is feminine in Russian: «Любая», while subject and grade take «Любой».
+        empty_label=pgettext_lazy("procedure", "Any"),
     )
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     subject = forms.ModelChoiceField(

@@ -21,10 +21,12 @@ from django.utils.translation import ngettext
 
 from opora.accounts.models import User
 from opora.core.services import audit_event_create
+from opora.imports.aggregates import SchoolResultsImporter
 from opora.imports.base import Importer, Validation
 from opora.imports.context import ContextImporter
 from opora.imports.fis_oko import VprResultsImporter
 from opora.imports.models import ImportJob, ImportJobEvent
+from opora.imports.pupils import PupilResultsImporter
 from opora.imports.register import RegisterImporter
 from opora.imports.selectors import import_kind_allowed
 
@@ -35,6 +37,8 @@ IMPORTERS: dict[str, Importer] = {
     ImportJob.Kind.REGISTER: RegisterImporter(),
     ImportJob.Kind.VPR_RESULTS: VprResultsImporter(),
     ImportJob.Kind.CONTEXT: ContextImporter(),
+    ImportJob.Kind.PUPIL_RESULTS: PupilResultsImporter(),
+    ImportJob.Kind.SCHOOL_RESULTS: SchoolResultsImporter(),
 }
 
 

@@ -9,10 +9,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opora.accounts.access import schools_visible_to
 from opora.accounts.models import User
+from opora.imports.aggregates import COLUMNS as SCHOOL_RESULTS_COLUMNS
 from opora.imports.context import COLUMNS as CONTEXT_COLUMNS
 from opora.imports.forms import UploadForm
+from opora.imports.mapping import SchoolMappingForm, import_job_school_map, unknown_school_in_job
 from opora.imports.models import ImportJob
+from opora.imports.pupils import COLUMNS as PUPIL_COLUMNS
 from opora.imports.register import COLUMNS
 from opora.imports.selectors import (
     import_job_events,
@@ -28,12 +32,18 @@ from opora.imports.services import (
     import_job_create,
     import_job_validate,
 )
+from opora.registry.services import SchoolAliasConflictError
 
 #: The upload page of each kind and the label of its button on the import history.
 UPLOAD_PAGES: dict[str, tuple[str, str | Promise]] = {
     ImportJob.Kind.REGISTER: ("imports:register-upload", gettext_lazy("Upload the school register")),
     ImportJob.Kind.VPR_RESULTS: ("imports:vpr-upload", gettext_lazy("Upload VPR results")),
     ImportJob.Kind.CONTEXT: ("imports:context-upload", gettext_lazy("Upload social passports")),
+    ImportJob.Kind.PUPIL_RESULTS: ("imports:pupil-results-upload", gettext_lazy("Upload pupil results")),
+    ImportJob.Kind.SCHOOL_RESULTS: (
+        "imports:school-results-upload",
+        gettext_lazy("Upload results per school"),
+    ),
 }
 
 
@@ -106,6 +116,26 @@ def context_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+def school_results_upload(request: HttpRequest) -> HttpResponse:
+    return _upload(
+        request,
+        kind=ImportJob.Kind.SCHOOL_RESULTS,
+        template="imports/school_results_upload.html",
+        context={"columns": SCHOOL_RESULTS_COLUMNS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def pupil_results_upload(request: HttpRequest) -> HttpResponse:
+    return _upload(
+        request,
+        kind=ImportJob.Kind.PUPIL_RESULTS,
+        template="imports/pupil_results_upload.html",
+        context={"columns": PUPIL_COLUMNS},
+    )
+
+
 @require_GET
 def job_detail(request: HttpRequest, job_pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -160,4 +190,33 @@ def job_cancel(request: HttpRequest, job_pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The import is cancelled."))
+    return redirect("imports:job-detail", job_pk=job.pk)
+
+
+@require_POST
+def job_map_school(request: HttpRequest, job_pk: int) -> HttpResponse:
+    """Map a school the job's file names but the register lacks to a school in scope, then check again."""
+    user: User = request.user  # type: ignore[assignment]
+    job = import_job_get_for_user(user=user, pk=job_pk)
+    if not import_kind_allowed(user=user, kind=job.kind):
+        raise Http404
+    form = SchoolMappingForm(request.POST)
+    if not form.is_valid() or not unknown_school_in_job(
+        job=job, kind=form.cleaned_data["kind"], identifier=form.cleaned_data["identifier"]
+    ):
+        messages.error(request, _("Choose a school to map."))
+        return redirect("imports:job-detail", job_pk=job.pk)
+    school = schools_visible_to(user).filter(pk=form.cleaned_data["school"]).first()
+    if school is None:
+        raise Http404
+    try:
+        import_job_school_map(
+            job=job,
+            user=user,
+            school=school,
+            kind=form.cleaned_data["kind"],
+            identifier=form.cleaned_data["identifier"],
+        )
+    except (ImportJobError, SchoolAliasConflictError) as error:
+        messages.error(request, error.message)
     return redirect("imports:job-detail", job_pk=job.pk)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opora.core.models import AuditEvent
 from opora.core.services import Actor, audit_event_build, audit_event_bulk_create, audit_event_create
@@ -275,6 +276,68 @@ def school_alias_add(
     """Add another name or id of the school; None (and no write) if it is already known."""
     created = school_alias_bulk_add(actor=actor, aliases=[(school, kind, value)], source=source)
     return created[0] if created else None
+
+
+class SchoolAliasConflictError(Exception):
+    """The identifier already names another school; the message is for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# The register's own fields that resolve an alias kind, as SchoolResolver reads them.
+_ALIAS_FIELDS = {
+    SchoolAlias.Kind.FIS_OKO_LOGIN: "fis_oko_login",
+    SchoolAlias.Kind.INN: "inn",
+    SchoolAlias.Kind.OGRN: "ogrn",
+}
+
+
+def school_alias_create(
+    *, actor: Actor, school: School, kind: str, value: str, source: str = ""
+) -> SchoolAlias:
+    """Make `value` another identifier of the school (a user mapped an unknown school of a file).
+
+    Idempotent for the same school; refused (SchoolAliasConflictError) when the value already names
+    another school, by an alias or by the register's own field, since resolving it would become ambiguous.
+    """
+    value = value.strip()
+    normalized = normalize_alias(kind, value)
+    if not normalized:
+        raise ValueError("An alias needs a value")
+    with transaction.atomic():
+        taken = SchoolAlias.objects.filter(kind=kind, normalized=normalized).select_related("school")
+        other = next((a.school for a in taken if a.school_id != school.pk), None)
+        if other is None and kind in _ALIAS_FIELDS:
+            other = (
+                School.objects.exclude(pk=school.pk)
+                .filter(**{f"{_ALIAS_FIELDS[kind]}__iexact": normalized})  # type: ignore[index]
+                .first()
+            )
+        if other is not None:
+            raise SchoolAliasConflictError(
+                _(
+                    "«%(value)s» already identifies another school, «%(school)s»: "
+                    "it cannot be given to «%(target)s»."
+                )
+                % {"value": value, "school": other.short_name, "target": school.short_name}
+            )
+        existing = next((a for a in taken if a.school_id == school.pk), None)
+        if existing is not None:
+            return existing
+        alias = SchoolAlias(school=school, kind=kind, value=value, source=source[:200])
+        alias.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
+        alias.save()
+        audit_event_create(
+            actor=actor,
+            action="school_alias_create",
+            object_type="registry.school",
+            object_id=school.pk,
+            summary=f"{alias.get_kind_display()}: {alias.value}",
+            details={"kind": kind, "value": value, "alias_id": alias.pk, "source": source},
+        )
+    return alias
 
 
 # --- academic years and enrolment -------------------------------------------------------------------

@@ -222,7 +222,19 @@ class ContextValidator:
             )
             return None
         if resolution.school_id is None:
-            self._problem(row.number, self.title(column), self._not_found(row, login, inn))
+            message, suggestions = self._not_found(row, login, inn)
+            # What the job page needs to offer mapping the login (or the INN) to a school, as an alias.
+            school = {
+                "identifier": login or inn,
+                "kind": SchoolAlias.Kind.FIS_OKO_LOGIN.value if login else SchoolAlias.Kind.INN.value,
+                "name": self._cell(row, "school_name") or "",
+                "suggestions": [s.pk for s in suggestions],
+            }
+            self.errors.append(
+                RowError(
+                    self.table.file_name, self.table.sheet, row.number, self.title(column), message, school
+                )
+            )
             return None
         if resolution.school_id not in self.visible:
             self._problem(
@@ -234,7 +246,8 @@ class ContextValidator:
             return None
         return resolution.school_id
 
-    def _not_found(self, row: Row, login: str, inn: str) -> str:
+    def _not_found(self, row: Row, login: str, inn: str) -> tuple[str, list[School]]:
+        """The message for a school missing from the register, and similar schools in the user's scope."""
         if login:
             message = _("the school with the FIS OKO login %(login)s is not in the register") % {
                 "login": login
@@ -259,7 +272,7 @@ class ContextValidator:
             message += "; " + _("similar schools: %(schools)s") % {
                 "schools": ", ".join(f"{s.fis_oko_login or '—'} «{s.short_name}»" for s in suggestions)
             }
-        return message
+        return message, suggestions
 
     # --- the plan -------------------------------------------------------------------------------------
 

@@ -1,0 +1,134 @@
+"""Which school of the register a row of a school-level results file means, in the importing user's scope.
+
+Loaded once per check (a few queries); every row is then matched in memory through the identity map.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
+
+from opora.accounts.access import schools_visible_to
+from opora.accounts.models import User
+from opora.imports.register.format import fold
+from opora.registry.identity import Resolution, SchoolResolver
+from opora.registry.models import Municipality, Region, School, SchoolAlias
+
+_TOTAL_WORDS = ("итого", "всего", "вся выборка", "российская федерация", "по региону", "по району")
+
+
+@dataclass
+class Problem:
+    column: str
+    message: str
+    warning: bool = False
+    school: dict[str, Any] | None = None  # RowError.school: what the job page needs to map the school
+
+
+class SchoolMatcher:
+    def __init__(self, user: User) -> None:
+        self.schools = {s.pk: s for s in School.objects.select_related("municipality")}
+        self.resolver = SchoolResolver.load()
+        self.visible = set(schools_visible_to(user).values_list("pk", flat=True))
+        self.municipalities = {fold(m.name): m.pk for m in Municipality.objects.all()}
+        self.area_names = set(self.municipalities) | {fold(r.name) for r in Region.objects.all()}
+
+    def is_area(self, text: str) -> bool:
+        """The name of a region or municipality of the register, or a total («Итого…», «Вся выборка»)."""
+        folded = fold(text)
+        return bool(folded) and (folded in self.area_names or folded.startswith(_TOTAL_WORDS))
+
+    def match(
+        self, *, login: str, inn: str, name: str, municipality: str, column: Callable[[str], str]
+    ) -> tuple[int | None, list[Problem]]:
+        """The school in the user's scope (login, then INN, then name within the municipality), or None;
+        with the problems found. `column(key)` gives the header of the column "school", "inn" or
+        "school_name" (the login's column when the file has no such column)."""
+        municipality_id = self.municipalities.get(fold(municipality))
+        resolution = Resolution(None)
+        first = matched = ""
+        for key, value in (("school", login), ("inn", inn), ("school_name", name)):
+            if not value:
+                continue
+            first = first or key  # problems go to the first identifier the row gives: the one they name
+            matched = key
+            resolution = self.resolver.resolve(
+                login=value if key == "school" else "",
+                inn=value if key == "inn" else "",
+                name=value if key == "school_name" else "",
+                municipality_id=municipality_id,
+            )
+            if resolution.resolved or resolution.ambiguous:
+                break
+        where = column(first)
+        problems: list[Problem] = []
+        what = login or inn or name
+        if resolution.school_id is not None and login and matched != "school":
+            found = self.schools[resolution.school_id]
+            if found.pk in self.visible:
+                message = _(
+                    "the login %(login)s is not in the register; the school «%(name)s» (login %(known)s) "
+                    "is found by its INN or name"
+                ) % {"login": login, "name": found.short_name, "known": found.fis_oko_login or "—"}
+                problems.append(Problem(column("school"), message, warning=True))
+        if resolution.ambiguous:
+            visible = [s for s in resolution.suggestions if s.school_id in self.visible]
+            message = _(
+                "several schools of the register match «%(what)s»: %(schools)s; the row cannot be matched"
+            ) % {"what": what, "schools": ", ".join(f"«{s.name}»" for s in visible) or "—"}
+            return None, [Problem(where, message)]
+        if resolution.school_id is None:
+            message, suggestions = self._not_found(login, inn, name, municipality_id)
+            kind = (
+                SchoolAlias.Kind.FIS_OKO_LOGIN
+                if login
+                else SchoolAlias.Kind.INN
+                if inn
+                else SchoolAlias.Kind.NAME
+            )
+            school = {
+                "identifier": what,
+                "kind": kind.value,
+                "name": name,
+                "suggestions": [s.pk for s in suggestions],
+            }
+            return None, [Problem(where, message, school=school)]
+        if resolution.school_id not in self.visible:
+            message = _("you may not import results of the school %(login)s: it is outside your area") % {
+                "login": what
+            }
+            return None, [Problem(where, message)]
+        return resolution.school_id, problems
+
+    def _not_found(
+        self, login: str, inn: str, name: str, municipality_id: int | None
+    ) -> tuple[str, list[School]]:
+        """The message for a school missing from the register, and similar schools in the user's scope."""
+        if login:
+            message = _("the school with the FIS OKO login %(login)s is not in the register") % {
+                "login": login
+            }
+        elif inn:
+            message = _("the school with the INN %(inn)s is not in the register") % {"inn": inn}
+        else:
+            message = _("the school «%(name)s» is not in the register") % {"name": name}
+        suggestions: list[School] = []
+        if name:
+            suggestions = [
+                self.schools[s.school_id]
+                for s in self.resolver.suggest(name, municipality_id=municipality_id, limit=10)
+                if s.school_id in self.visible
+            ][:3]
+        if not suggestions and login:
+            logins = {
+                s.fis_oko_login: s for pk, s in self.schools.items() if pk in self.visible and s.fis_oko_login
+            }
+            found = process.extract(login, list(logins), scorer=fuzz.ratio, limit=3, score_cutoff=75)
+            suggestions = [logins[match[0]] for match in found]
+        if suggestions:
+            message += "; " + _("similar schools: %(schools)s") % {
+                "schools": ", ".join(f"{s.fis_oko_login or '—'} «{s.short_name}»" for s in suggestions)
+            }
+        return message, suggestions

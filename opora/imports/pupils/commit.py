@@ -1,0 +1,190 @@
+"""Write an error-free pupil results plan (inside the caller's transaction).
+
+New procedures, assessments and tasks first; then each school's results in each assessment: unchanged ones
+are not touched, replaced ones lose their pupil rows and get the file's. Pupils go in with bulk_create: a
+few queries per file, none per pupil. The stored indicators of the touched assessments follow.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opora.accounts.models import User
+from opora.assessments.models import Assessment, Procedure, PupilResult, SchoolAssessment, Task
+from opora.assessments.services import school_indicators_recompute
+from opora.core.models import AuditEvent
+from opora.core.services import audit_event_build, audit_event_bulk_create
+from opora.imports.models import ImportJobEvent
+from opora.imports.pupils.plan import (
+    CREATE,
+    REPLACE,
+    UNCHANGED,
+    AssessmentKey,
+    AssessmentPlan,
+    GroupPlan,
+    PupilPlan,
+)
+
+BATCH_SIZE = 2000
+
+
+def _procedures(plan: PupilPlan, codes: set[str]) -> dict[str, int]:
+    """The ids of the procedures the written groups need; unknown labels become regional diagnostics."""
+    found = dict(Procedure.objects.filter(code__in=codes).values_list("code", "pk"))
+    for code in sorted(codes - set(found)):
+        procedure, _created = Procedure.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": plan.new_procedures.get(code, code),
+                "level": Procedure.Level.REGIONAL,
+                "outcome": Procedure.Outcome.LEVEL,
+            },
+        )
+        found[code] = procedure.pk
+    return found
+
+
+def _assessment(procedure_id: int, plan: AssessmentPlan) -> Assessment:
+    """The assessment of the plan, with the file's tasks (position 1, 2, …) when it has none yet."""
+    if plan.assessment_id is not None:
+        assessment = Assessment.objects.get(pk=plan.assessment_id)
+        if assessment.max_primary_score is None and plan.max_primary_score is not None:
+            assessment.max_primary_score = plan.max_primary_score
+            assessment.save(update_fields=["max_primary_score"])
+        created = plan.add_tasks
+    else:
+        _code, year, subject_id, grade = plan.key
+        assessment, created = Assessment.objects.get_or_create(
+            procedure_id=procedure_id,
+            year=year,
+            subject_id=subject_id,
+            grade=grade,
+            defaults={"max_primary_score": plan.max_primary_score},
+        )
+    if created and plan.tasks:
+        Task.objects.bulk_create(
+            [
+                Task(assessment=assessment, position=position, label=t.label, max_score=t.max_score)
+                for position, t in enumerate(plan.tasks, start=1)
+            ]
+        )
+    return assessment
+
+
+def _pupil_results(school_assessment_id: int, group: GroupPlan) -> list[PupilResult]:
+    return [
+        PupilResult(
+            school_assessment_id=school_assessment_id,
+            participant_code=p.code,
+            class_name=p.class_name,
+            variant=p.variant,
+            task_scores=p.task_scores,
+            primary_score=p.primary_score,
+            mark=p.mark,
+            journal_mark=p.journal_mark,
+            test_score=p.test_score,
+            below_minimum=p.below_minimum,
+            achievement_level=p.achievement_level,
+            completion_pct=p.completion_pct,
+        )
+        for p in group.pupils
+    ]
+
+
+def pupil_results_plan_apply(*, plan: PupilPlan, actor: User, source: str) -> dict[str, int]:
+    """Apply the plan; returns counts of what changed (all zero when every group was already stored)."""
+    written = [g for g in plan.groups if g.action != UNCHANGED]
+    if not written:
+        return {"created": 0, "updated": 0, "pupils_written": 0, "procedures_created": 0}
+    keys: set[AssessmentKey] = {g.key for g in written}
+    procedures_before = Procedure.objects.count()
+    procedure_ids = _procedures(plan, {key[0] for key in keys})
+    procedures_created = Procedure.objects.count() - procedures_before
+    assessments = {
+        key: _assessment(procedure_ids[key[0]], plan.assessments[key])
+        for key in sorted(keys, key=lambda k: (k[0], k[1], k[2], k[3]))
+    }
+    creates, replaces = plan.of(CREATE), plan.of(REPLACE)
+    now = timezone.now()
+    file_name = plan.file_name[:500]
+    new_rows = SchoolAssessment.objects.bulk_create(
+        [
+            SchoolAssessment(
+                assessment=assessments[g.key],
+                school_id=g.school_id,
+                source_file=file_name,
+                source_sha256=plan.sha256,
+                import_job_id=plan.job_id,
+            )
+            for g in creates
+        ]
+    )
+    replaced = SchoolAssessment.objects.in_bulk([g.school_assessment_id for g in replaces])
+    for row in replaced.values():
+        row.source_file = file_name
+        row.source_sha256 = plan.sha256
+        row.import_job_id = plan.job_id
+        row.participants_declared = None
+        row.updated_at = now
+    if replaced:
+        PupilResult.objects.filter(school_assessment_id__in=list(replaced)).delete()
+        SchoolAssessment.objects.bulk_update(
+            list(replaced.values()),
+            ["source_file", "source_sha256", "import_job", "participants_declared", "updated_at"],
+        )
+    results: list[PupilResult] = []
+    for g, row in zip(creates, new_rows, strict=True):
+        results.extend(_pupil_results(row.pk, g))
+    for g in replaces:
+        assert g.school_assessment_id is not None
+        results.extend(_pupil_results(g.school_assessment_id, g))
+    PupilResult.objects.bulk_create(results, batch_size=BATCH_SIZE)
+    _log_replacements(plan, replaces, actor=actor, source=source)
+    # The stored indicators follow the results, in the same transaction.
+    school_indicators_recompute(assessment_ids=[a.pk for a in assessments.values()])
+    return {
+        "created": len(creates),
+        "updated": len(replaces),
+        "pupils_written": len(results),
+        "procedures_created": procedures_created,
+    }
+
+
+def _log_replacements(plan: PupilPlan, replaces: list[GroupPlan], *, actor: User, source: str) -> None:
+    events: list[AuditEvent] = []
+    job_events: list[ImportJobEvent] = []
+    for g in replaces:
+        title = plan.assessments[g.key].title
+        message = _(
+            "Results of %(school)s in %(assessment)s replaced from «%(file)s»: %(old)s participants before, "
+            "%(new)s now."
+        ) % {
+            "school": g.school,
+            "assessment": title,
+            "file": plan.file_name,
+            "old": g.old_count,
+            "new": len(g.pupils),
+        }
+        if plan.job_id is not None:
+            job_events.append(
+                ImportJobEvent(job_id=plan.job_id, level=ImportJobEvent.Level.WARNING, message=message)
+            )
+        events.append(
+            audit_event_build(
+                actor=actor,
+                action="school_assessment_replace",
+                object_type="assessments.schoolassessment",
+                object_id=g.school_assessment_id,
+                summary=f"{g.school} · {title}",
+                details={
+                    "source": source,
+                    "file": plan.file_name,
+                    "old_sha256": g.old_sha256,
+                    "new_sha256": plan.sha256,
+                    "old_count": g.old_count,
+                    "new_count": len(g.pupils),
+                    "import_job": plan.job_id,
+                },
+            )
+        )
+    ImportJobEvent.objects.bulk_create(job_events)
+    audit_event_bulk_create(events)
