@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("opora.registry.urls")),
     path("", include("opora.assessments.urls")),
     path("imports/", include("opora.imports.urls")),
+    path("identification/", include("opora.identification.urls")),
     path("admin/", admin.site.urls),
 ]
 

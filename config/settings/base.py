@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "opora.registry",
     "opora.assessments",
     "opora.imports",
+    "opora.identification",
     "opora.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.access import can_import_register, can_view_municipalities
 from opora.accounts.models import SCHOOL_ROLES
+from opora.identification.access import can_view_identification
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -20,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         if can_view_municipalities(user):
             items.append((_("Municipalities"), reverse("registry:municipality-list")))
         items.append((_("Schools"), reverse("registry:school-list")))
+    if can_view_identification(user):
+        items.append((_("Identification"), reverse("identification:index")))
     if can_import_register(user):
         items.append((_("Imports"), reverse("imports:job-list")))
     if user.is_staff:

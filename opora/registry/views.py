@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from opora.accounts.access import can_view_municipalities
 from opora.assessments.selectors import school_results_for_user
 from opora.core.http import AuthenticatedHttpRequest
+from opora.identification.selectors import school_identification_for_user
 from opora.registry.forms import SchoolFilterForm, SearchForm
 from opora.registry.models import School
 from opora.registry.selectors import (
@@ -90,5 +91,6 @@ def school_detail(request: AuthenticatedHttpRequest, school_pk: int) -> HttpResp
             "results": school_results_for_user(
                 user=user, school_pk=school.pk, selected=request.GET.get("assessment")
             ),
+            "identification": school_identification_for_user(user=user, school=school),
         },
     )
