@@ -102,7 +102,8 @@ def _work(rng: np.random.Generator, school: School, year_index: int, grade: int,
 
 
 def _marks(primary: np.ndarray) -> np.ndarray:
-    return 2 + sum((primary >= cut).astype(int) for cut in MARK_CUTS)
+    marks: np.ndarray = 2 + np.sum([(primary >= cut).astype(int) for cut in MARK_CUTS], axis=0)
+    return marks
 
 
 def _pct(part: int, whole: int) -> str:

@@ -31,6 +31,7 @@ from opora.demo.region import (
 )
 from opora.demo.results import RESULTS_YEARS
 from opora.demo.results_build import DemoResultsError, demo_results_build, demo_results_delete
+from opora.demo.support_build import demo_support_build, demo_support_delete
 from opora.registry.identity import normalize_alias
 from opora.registry.models import (
     AcademicYear,
@@ -80,6 +81,8 @@ class DemoBuild:
     result_pupils: int = 0  # pupil rows in them
     results_seconds: float = 0.0
     results_years: tuple[int, ...] = ()
+    exam_rows: int = 0  # ОГЭ/ЕГЭ results per school imported
+    runs: int = 0  # identification runs computed
 
 
 def demo_region_exists(*, code: str = DEMO_REGION_CODE) -> bool:
@@ -112,6 +115,9 @@ def demo_build(
                 built = demo_results_build(
                     demo=demo, user=importer, years=results_years, grades=results_grades
                 )
+                support = demo_support_build(
+                    demo=demo, region=build.region, user=importer, years=tuple(results_years)
+                )
             except DemoResultsError as error:
                 raise DemoError(str(error)) from error
             build = dataclasses.replace(
@@ -120,6 +126,8 @@ def demo_build(
                 result_pupils=built.pupils,
                 results_seconds=built.seconds,
                 results_years=tuple(sorted(set(results_years))),
+                exam_rows=support.exam_rows,
+                runs=support.runs,
             )
     return dataclasses.replace(build, seconds=time.perf_counter() - started)
 
@@ -188,6 +196,7 @@ def demo_region_delete(*, code: str = DEMO_REGION_CODE) -> bool:
         | Q(school__municipality__region=region)
         | demo_users
     )
+    demo_support_delete(region=region)
     demo_results_delete(region=region)
     User.objects.filter(in_region).delete()
     schools = School.objects.filter(municipality__region=region)

@@ -125,7 +125,8 @@ def demo_results_delete(*, region: Region) -> None:
     demo_scales.filter(
         pk__in=[s.pk for s in demo_scales if (s.procedure_id, s.year, s.subject_id, s.grade) not in keep]
     ).delete()
-    unused.filter(procedure__code=VPR_PROCEDURE).delete()
+    # The demo imports ВПР per pupil and ОГЭ/ЕГЭ per school: their assessments go when nothing uses them.
+    unused.filter(procedure__code__in=(VPR_PROCEDURE, "ОГЭ", "ЕГЭ")).delete()
 
 
 def _mark_scales(results: DemoResults) -> None:

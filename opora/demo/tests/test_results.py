@@ -12,10 +12,12 @@ from opora.assessments.models import (
     Assessment,
     MarkScale,
     PupilResult,
+    SchoolAggregateResult,
     SchoolAssessment,
     SchoolIndicator,
 )
 from opora.demo.build import demo_build, demo_region_delete
+from opora.demo.exams import generate_exams
 from opora.demo.region import SchoolKind, generate_region
 from opora.demo.results import (
     RESULTS_YEARS,
@@ -25,6 +27,7 @@ from opora.demo.results import (
     generate_results,
 )
 from opora.demo.results_build import SCALE_SOURCE
+from opora.identification.models import IdentificationRun, SchoolList
 from opora.imports.models import ImportJob
 from opora.registry.models import School
 
@@ -154,10 +157,20 @@ def test_the_demo_imports_its_results_through_the_importer():
     expected = generate_results(demo, years=(2025,), grades=(4, 5))
     assert build.result_files == len(expected.schools) > 0
     assert build.result_pupils == expected.pupils == PupilResult.objects.count()
-    job = ImportJob.objects.get()
+    job = ImportJob.objects.get(kind=ImportJob.Kind.VPR_RESULTS)
     assert job.status == ImportJob.Status.COMMITTED and not job.errors and not job.warnings
     assert SchoolAssessment.objects.count() == len(expected.schools)
-    assert SchoolIndicator.objects.count() == len(expected.schools)
+    assert SchoolIndicator.objects.filter(source=SchoolIndicator.Source.PUPILS).count() == len(
+        expected.schools
+    )
+    # ОГЭ and ЕГЭ per school came through the school results importer, and the year was identified.
+    exams = generate_exams(demo, years=(2025,))
+    assert build.exam_rows == len(exams) == SchoolAggregateResult.objects.count() > 0
+    exam_job = ImportJob.objects.get(kind=ImportJob.Kind.SCHOOL_RESULTS)
+    assert exam_job.status == ImportJob.Status.COMMITTED and not exam_job.errors
+    run = IdentificationRun.objects.get()
+    assert (run.year, build.runs) == (2025, 1)
+    assert SchoolList.objects.filter(origin=SchoolList.Origin.OFFICIAL, year=2025).count() <= 1
     assert MarkScale.objects.filter(source=SCALE_SOURCE).count() == 4
     result = expected.schools[0]
     stored = PupilResult.objects.get(

@@ -109,6 +109,14 @@ class Command(BaseCommand):
                     % {"count": build.result_pupils},
                 }
             )
+        if build.runs:
+            self.stdout.write(
+                _(
+                    "Imported %(exams)s ОГЭ and ЕГЭ results per school; computed the identification of "
+                    "every year (%(runs)s runs) and imported an official list to compare with."
+                )
+                % {"exams": build.exam_rows, "runs": build.runs}
+            )
         self._print_logins(build)
 
     def _print_logins(self, build: DemoBuild) -> None:
