@@ -51,11 +51,12 @@ ADMIN_EXTRA_PERMISSIONS = (("core", "view_auditevent"),)
 DEMO_PASSWORD_ITERATIONS = 10_000
 ALIAS_SOURCE = "Демо-регион: другие написания и прежние наименования"
 _BUILD_ACTION = "demo_region_create"
-# The grades whose ВПР results `opora demo` imports, by default. The import walks the real path (openpyxl
-# writes and the importer reads every XLSX file), ~1.9 ms per pupil for 300 schools on a laptop: all of
-# VPR_GRADES (4-8) would be ~230 thousand pupil rows in ~7,700 files (~7-8 minutes), grades 4-5 ~94
-# thousand (~3 minutes); one grade keeps `opora demo` near a minute and a half.
-DEMO_RESULTS_GRADES = (5,)
+# The grades whose ВПР results `opora demo` imports by default (`--grades` chooses others). The import walks
+# the real path (openpyxl writes and the importer reads every XLSX file): grades 4-5 are ~94 thousand pupil
+# rows in ~3,000 files and keep `opora demo` near two minutes, and they give the grade 4 → 5 cohorts the
+# sign «a cohort falling sharply» needs; all of 4-8 (~233 thousand rows, ~7,800 files) took 204 s of
+# results on this project's 2-core machine (2026-11-23).
+DEMO_RESULTS_GRADES = (4, 5)
 
 
 class DemoError(Exception):

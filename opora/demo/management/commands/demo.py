@@ -1,6 +1,6 @@
 """`opora demo`: migrate, build the demo region (or find it built) and print its logins."""
 
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
 from django.core.management import call_command
@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from opora.accounts.models import MUNICIPAL_ROLES, REGIONAL_ROLES, SCHOOL_ROLES, Role
 from opora.demo.build import (
+    DEMO_RESULTS_GRADES,
     DemoBuild,
     DemoError,
     DemoLogin,
@@ -19,8 +20,23 @@ from opora.demo.build import (
     demo_region_exists,
 )
 from opora.demo.region import MAX_SCHOOLS, MIN_SCHOOLS
+from opora.demo.results import VPR_GRADES
 
 URL = "http://127.0.0.1:8000/"
+
+
+def _grades(value: str) -> tuple[int, ...]:
+    """«4-8» or «4,5» → the ВПР grades of the demo (4 to 8)."""
+    grades: set[int] = set()
+    try:
+        for part in value.split(","):
+            low, dash, high = part.strip().partition("-")
+            grades.update(range(int(low), int(high if dash else low) + 1))
+    except ValueError:
+        raise ArgumentTypeError(_("expected grades such as 4-8 or 4,5")) from None
+    if not grades or not grades <= set(VPR_GRADES):
+        raise ArgumentTypeError(_("the ВПР grades of the demo are 4 to 8"))
+    return tuple(sorted(grades))
 
 
 class Command(BaseCommand):
@@ -49,9 +65,25 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Build the region without the ВПР results of its schools (faster)."),
         )
+        parser.add_argument(
+            "--grades",
+            type=_grades,
+            default=DEMO_RESULTS_GRADES,
+            help=_(
+                "ВПР grades to import, e.g. 4-8 or 4,5 (default 4-5: the grade 4 → 5 cohorts; all of 4-8 "
+                "takes about three times as long)."
+            ),
+        )
 
     def handle(
-        self, *args: Any, seed: int, schools: int, reset: bool, without_results: bool, **options: Any
+        self,
+        *args: Any,
+        seed: int,
+        schools: int,
+        reset: bool,
+        without_results: bool,
+        grades: tuple[int, ...],
+        **options: Any,
     ) -> None:
         if not MIN_SCHOOLS <= schools <= MAX_SCHOOLS:
             raise CommandError(
@@ -71,7 +103,9 @@ class Command(BaseCommand):
             self._print_logins(build)
             return
         try:
-            build = demo_build(seed=seed, schools=schools, reset=reset, results=not without_results)
+            build = demo_build(
+                seed=seed, schools=schools, reset=reset, results=not without_results, results_grades=grades
+            )
         except DemoError as error:
             raise CommandError(str(error)) from error
         if exists:
