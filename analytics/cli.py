@@ -631,6 +631,9 @@ def _command_identify(args: argparse.Namespace, progress: Progress) -> int:
                 task_scores=frames.get("task_scores"),
                 school_aggregates=frames.get("school_aggregates"),
                 context=frames.get("school_context"),
+                year=year,
+                # The tables were validated with every value check when they were read.
+                check_values=False,
             )
         )
         years = set(identify_input.indicators["year"].unique().to_list())

@@ -285,7 +285,10 @@ def context_index(
         # order the threads add them in (Polars' float std over a window does not).
         mean = exact_sum(raw(name)).over("region_id") / raw(name).count().over("region_id")
         squares = exact_sum((raw(name) - mean) ** 2).over("region_id")
-        sd = (squares / (raw(name).count().over("region_id") - 1)).sqrt()
+        count = raw(name).count().over("region_id")
+        # One school in its region has no spread: null, so that its z-score is 0 (not NaN, which Polars
+        # orders above every number, so `sd > 0` would hold).
+        sd = pl.when(count > 1).then((squares / (count - 1)).sqrt())
         z = pl.when(sd > 0).then((raw(name) - mean) / sd).when(raw(name).is_not_null()).then(0.0)
         return (directions[name] * z).alias(f"z_{name}")
 

@@ -48,24 +48,30 @@ def identify_inputs(
     task_scores: Frame | None = None,
     school_aggregates: Frame | None = None,
     context: Frame | None = None,
+    year: int | None = None,
+    check_values: bool = True,
 ) -> IdentifyInputs:
-    """Everything `identify` reads, computed from the canonical tables (validated on the way in)."""
-    pupils = (
-        validate_frame(pupil_results.lazy(), "pupil_results")
-        if pupil_results is not None
-        else _empty("pupil_results")
-    )
-    aggregates = (
-        validate_frame(school_aggregates.lazy(), "school_aggregates")
-        if school_aggregates is not None
-        else _empty("school_aggregates")
-    )
-    tasks = (
-        validate_frame(task_scores.lazy(), "task_scores")
-        if task_scores is not None
-        else _empty("task_scores")
-    )
-    school_areas = validate_frame(areas.lazy(), "school_areas").collect()
+    """Everything `identify` reads, computed from the canonical tables (validated on the way in).
+
+    With `year` (the year of identification), the per-task and per-pupil inputs that only the year itself
+    needs — completion by level and the pupils' marks, read by the signs of non-objective results — are
+    computed for that year only: on a country's 500 million task rows, every year would not fit in memory.
+    `check_values=False` skips the value checks of `validate_frame` (domains, duplicate keys), keeping the
+    column and type checks: for files already checked once (`opora-analytics validate`), since the
+    duplicate-key check of a country's task rows needs a hash table of every key.
+    """
+
+    def checked(frame: Frame | None, name: str) -> pl.LazyFrame:
+        if frame is None:
+            return _empty(name)
+        return validate_frame(frame.lazy(), name, check_values=check_values)
+
+    pupils = checked(pupil_results, "pupil_results")
+    aggregates = checked(school_aggregates, "school_aggregates")
+    tasks = checked(task_scores, "task_scores")
+    if year is not None:
+        tasks = tasks.filter(pl.col("year") == year)
+    school_areas = checked(areas, "school_areas").collect()
     from_pupils = school_indicators(pupils).collect()
     from_aggregates = (
         aggregate_indicators(aggregates)
@@ -85,17 +91,14 @@ def identify_inputs(
         .with_columns(pl.col("procedure").cast(pl.String))
         .collect()
     )
+    marked = pl.col("primary_score").is_not_null() & pl.col("mark").is_not_null()
     marks = (
-        pupils.filter(pl.col("primary_score").is_not_null() & pl.col("mark").is_not_null())
+        pupils.filter(marked & (pl.col("year") == year) if year is not None else marked)
         .select(PUPIL_MARK_COLUMNS)
         .with_columns(pl.col("procedure").cast(pl.String))
         .collect()
     )
-    context_frame = (
-        validate_frame(context.lazy(), "school_context").collect()
-        if context is not None
-        else _empty("school_context").collect()
-    )
+    context_frame = checked(context, "school_context").collect()
     return IdentifyInputs(
         indicators=indicators,
         context=context_frame,

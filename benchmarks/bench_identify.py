@@ -118,7 +118,12 @@ def part_total(folder: Path, year: int, timer: Timer) -> dict[str, Any]:
     from analytics.tables import identify_inputs
 
     scans = _scans(folder)
-    inputs = timer("identify_inputs (read, validate, indicators, levels)", lambda: identify_inputs(**scans))
+    # As `opora-analytics identify` calls it: the files' values were checked once when they were written
+    # (`opora-analytics validate`), and the per-task inputs are needed for the year of identification only.
+    inputs = timer(
+        "identify_inputs (read, schema checks, indicators, levels of the year)",
+        lambda: identify_inputs(**scans, year=year, check_values=False),
+    )
     result = timer(
         "identify (every method, findings, lists)", lambda: identify(inputs, Methodology(), year=year)
     )

@@ -271,3 +271,24 @@ def test_its_settings_are_json_values_with_labels_and_sources() -> None:
         assert item.metadata["source"].startswith(("DOMAIN.md §5", "выбор Опоры"))
     with pytest.raises(ValueError, match="direction"):
         ContextSettings(variables=(("share_low_income", 2, 1.0),), flags=(), flags_needed=0, min_variables=1)
+
+
+def test_a_region_with_one_school_gives_it_a_neutral_index_not_an_error() -> None:
+    schools = [f"s{i}" for i in range(6)]
+    context = pl.DataFrame(
+        {
+            "year": 2025,
+            "school_id": schools,
+            "share_low_income": [10.0, 20.0, 30.0, 15.0, 25.0, 40.0],
+            "share_parents_higher_education": [40.0, 30.0, 20.0, 35.0, 25.0, 10.0],
+            "share_unemployed_parents": [5.0, 6.0, 7.0, 8.0, 9.0, 10.0],
+        }
+    )
+    areas = pl.DataFrame(
+        {"school_id": schools, "municipality_id": ["m1"] * 5 + ["m2"], "region_id": ["r1"] * 5 + ["r2"]}
+    )
+    result = context_index(context, year=2025, areas=areas)
+    alone = result.schools.filter(pl.col("school_id") == "s5").row(0, named=True)
+    # Its region has no spread to standardise by: every z-score is 0, so is the index; one group of one.
+    assert (alone["index"], alone["group"]) == (0.0, 1)
+    assert result.schools.filter(pl.col("region_id") == "r1")["index"].is_not_nan().all()

@@ -156,3 +156,10 @@ def test_the_previous_list_keeps_a_school_that_stopped_meeting_the_rule(
     members = _run(region, previous_lists=previous).lists["low_results"]
     row = members.filter(pl.col("school_id") == "s5").row(0, named=True)
     assert (row["meets_rule"], row["cycles_without_rule"]) == (False, 1)
+
+
+def test_inputs_of_the_year_only_give_the_same_identification(region: dict[str, pl.DataFrame]) -> None:
+    every_year = _run(region)
+    year_only = identify(identify_inputs(**region, year=2025, check_values=False), Methodology(), year=2025)
+    assert year_only.findings.equals(every_year.findings)
+    assert identify_inputs(**region, year=2025).level_completion["year"].unique().to_list() == [2025]
