@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.identify import LIST_METHODS, Identification, identify
+from analytics.identify import LIST_METHODS, Identification, IdentifyInputs, identify
 from analytics.methodology import Methodology
 from analytics.tables import identify_inputs
 
@@ -79,8 +79,21 @@ def region() -> dict[str, pl.DataFrame]:
     return _region()
 
 
+def _inputs(
+    tables: dict[str, pl.DataFrame], *, year: int | None = None, check_values: bool = True
+) -> IdentifyInputs:
+    return identify_inputs(
+        areas=tables["areas"],
+        pupil_results=tables["pupil_results"],
+        task_scores=tables["task_scores"],
+        context=tables["context"],
+        year=year,
+        check_values=check_values,
+    )
+
+
 def _run(tables: dict[str, pl.DataFrame], **kwargs: Any) -> Identification:
-    return identify(identify_inputs(**tables), Methodology(), year=2025, **kwargs)
+    return identify(_inputs(tables), Methodology(), year=2025, **kwargs)
 
 
 def test_every_school_has_one_finding_per_method(region: dict[str, pl.DataFrame]) -> None:
@@ -160,6 +173,6 @@ def test_the_previous_list_keeps_a_school_that_stopped_meeting_the_rule(
 
 def test_inputs_of_the_year_only_give_the_same_identification(region: dict[str, pl.DataFrame]) -> None:
     every_year = _run(region)
-    year_only = identify(identify_inputs(**region, year=2025, check_values=False), Methodology(), year=2025)
+    year_only = identify(_inputs(region, year=2025, check_values=False), Methodology(), year=2025)
     assert year_only.findings.equals(every_year.findings)
-    assert identify_inputs(**region, year=2025).level_completion["year"].unique().to_list() == [2025]
+    assert _inputs(region, year=2025).level_completion["year"].unique().to_list() == [2025]
