@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from analytics.dynamics import positive_dynamics_share
 from analytics.methodology import SECTIONS, Change, Methodology, methodology_changes
 from analytics.settings_io import Parameter, flat_values
 from opora.accounts.access import schools_visible_to
@@ -266,3 +268,51 @@ def runs_difference(original: IdentificationRun | None, rerun: IdentificationRun
         changed_findings=changed,
         changed_lists=lists,
     )
+
+
+@dataclass
+class PositiveDynamicsRow:
+    municipality: str  # empty for the whole scope
+    listed: int
+    positive: int
+    share: float | None
+
+
+def positive_dynamics_for_user(*, user: User, run: IdentificationRun) -> list[PositiveDynamicsRow]:
+    """«Доля ШНОР/ШНСУ с положительной динамикой» of the run: the schools in its ШНОР or ШНСУ list that the
+    user may see, with positive dynamics, over all of them (analytics.dynamics.positive_dynamics_share);
+    the whole scope first, then each municipality."""
+    visible = schools_visible_to(user)
+    listed = list(
+        ListMembership.objects.filter(
+            school_list__run=run,
+            school_list__kind__in=[SchoolList.Kind.LOW_RESULTS, SchoolList.Kind.UNFAVOURABLE_CONTEXT],
+            school__in=visible,
+        )
+        .values_list("school_id", "school__municipality__name")
+        .distinct()
+    )
+    if not listed:
+        return []
+    directions = [
+        (str(school), values.get("direction"))
+        for school, values in Finding.objects.filter(
+            run=run, method="dynamics", school_id__in=[s for s, _ in listed]
+        ).values_list("school_id", "values")
+    ]
+    dynamics = pl.DataFrame(directions, schema={"school_id": pl.String, "direction": pl.String}, orient="row")
+    areas = pl.DataFrame(
+        [(str(s), m) for s, m in listed],
+        schema={"school_id": pl.String, "municipality_id": pl.String},
+        orient="row",
+    )
+    table = positive_dynamics_share(dynamics, [str(s) for s, _ in listed], areas=areas)
+    return [
+        PositiveDynamicsRow(
+            municipality=row["municipality_id"] or "",
+            listed=row["listed_schools"],
+            positive=row["positive_schools"],
+            share=row["positive_share_pct"],
+        )
+        for row in table.sort(pl.col("level") != "overall", "municipality_id").iter_rows(named=True)
+    ]

@@ -35,6 +35,7 @@ from opora.identification.selectors import (
     memberships_for_user,
     methodology_get_for_user,
     methodology_view,
+    positive_dynamics_for_user,
     run_findings_for_user,
     run_get_for_user,
     runs_difference,
@@ -109,6 +110,7 @@ def run_detail(request: AuthenticatedHttpRequest, run_pk: int) -> HttpResponse:
         {
             "run": run,
             "counts": run_findings_for_user(user=request.user, run=run),
+            "positive_dynamics": positive_dynamics_for_user(user=request.user, run=run),
             "lists": run.lists.all().order_by("kind"),
             "reruns": runs_visible_to(request.user).filter(rerun_of=run).order_by("-started_at"),
             "difference": runs_difference(run.rerun_of, run) if run.rerun_of_id else None,

@@ -175,3 +175,26 @@ def test_the_school_card_says_why_the_school_is_in_the_list(client, cast, run):
     assert {f.method for f in identification.findings} >= {"low_results", "shnsu", "dynamics"}
     assert identification.chart is not None and len(identification.chart.rows) == 2  # math and Russian
     assert "2025" in response.content.decode() and "<svg" in response.content.decode()
+
+
+def test_the_run_page_gives_the_share_of_listed_schools_with_positive_dynamics(client, cast):
+    # 2024 → 2025: cast.school 60 % → 40 % «2» (−20 pp: positive, still ШНОР); the neighbour 50 % → 50 %.
+    for subject in ("Математика", "Русский язык"):
+        results_store(cast.school, year=2024, twos=30, pupils=50, subject=subject)
+        results_store(cast.school, year=2025, twos=20, pupils=50, subject=subject)
+        results_store(cast.neighbour_school, year=2024, twos=25, pupils=50, subject=subject)
+        results_store(cast.neighbour_school, year=2025, twos=25, pupils=50, subject=subject)
+        results_store(cast.sibling, year=2025, twos=1, pupils=50, subject=subject)
+    run = identification_run_create(
+        actor=cast.users["regional"], region=cast.region, municipality=None, year=2025
+    )
+    url = reverse("identification:run-detail", kwargs={"run_pk": run.pk})
+    client.force_login(cast.users["regional"])
+    overall = client.get(url).context["positive_dynamics"][0]
+    assert (overall.municipality, overall.listed, overall.positive, overall.share) == ("", 2, 1, 50.0)
+    client.force_login(cast.users["municipal"])
+    rows = client.get(url).context["positive_dynamics"]
+    assert [(r.municipality, r.listed, r.positive) for r in rows] == [
+        ("", 1, 1),
+        (cast.municipality.name, 1, 1),
+    ]
