@@ -21,7 +21,6 @@ a large school does not hide its own excess in the regional figure.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -35,7 +34,7 @@ from statsmodels.stats.proportion import test_proportions_2indep
 from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA, STATUS_DTYPE
 from analytics.schema import ASSESSMENT_KEY, validate_frame
 from analytics.stats import DEFAULT_TIERS, wilson_exprs
-from analytics.text import NBSP, ci_text, grade_text, number_text, percent_text, plural, pp_text
+from analytics.text import NBSP, number_expr, number_text, plural
 
 __all__ = [
     "ASSESSMENT_COLUMNS",
@@ -248,15 +247,14 @@ def _finish(
     method: str,
     year: int,
     numeric: Mapping[str, pl.DataType],
-    reason: Callable[..., str],
+    reason: Callable[[pl.DataFrame], pl.Series],
 ) -> pl.DataFrame:
-    """FINDING columns, assessment columns, then the numeric ones; the reason written row by row."""
-    reasons = [reason(row) for row in data.iter_rows(named=True)]
+    """FINDING columns, assessment columns, then the numeric ones; `reason(data)` gives the reason column."""
     return data.with_columns(
         school_id=pl.col("school_id").cast(pl.String),
         year=pl.lit(year, pl.Int16),
         method=pl.lit(f"objectivity_{method}"),
-        reason=pl.Series(reasons, dtype=pl.String),
+        reason=reason(data),
     ).select(
         *[pl.col(name).cast(dtype) for name, dtype in FINDING_SCHEMA.items()],
         *[pl.col(name).cast(dtype) for name, dtype in ASSESSMENT_COLUMNS.items()],
@@ -268,8 +266,86 @@ def _empty(numeric: Mapping[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(schema={**FINDING_SCHEMA, **ASSESSMENT_COLUMNS, **numeric})
 
 
-def _assessment(row: Mapping[str, Any]) -> str:
-    return f"{row['procedure']}, {row['subject']}, {grade_text(int(row['grade']))}"
+# --- reason sentences, built column-wise ------------------------------------------------------------
+# A country has hundreds of thousands of rows: the sentences are assembled by Polars from text columns,
+# each rendered with exactly the wording of analytics.text (number_text, percent_text, pp_text, …).
+
+#: number_expr rounds x · 10^digits like Python's `format` unless that product lies this close to a half,
+#: where only the exact binary value decides (Python renders those rows).
+_NEAR_HALF: Final = 1e-6
+
+
+def _distinct(values: pl.Series, render: Callable[[Any], str]) -> pl.Series:
+    """`render(value)` for each value, calling Python once per distinct value."""
+    frame = values.rename("_value").to_frame()
+    distinct = frame.unique()
+    texts = pl.Series("_text", [render(value) for value in distinct["_value"].to_list()], dtype=pl.String)
+    return frame.join(
+        distinct.with_columns(texts), on="_value", how="left", nulls_equal=True, maintain_order="left"
+    )["_text"]
+
+
+def _numbers(values: pl.Series, digits: int = 0) -> pl.Series:
+    """`number_text` of each value («—» for null): `number_expr`, and Python where they could differ
+    (a product near a half, groups of thousands, NaN and infinities)."""
+    x = values.cast(pl.Float64)
+    scaled = (x * 10.0**digits).abs()
+    python = (
+        ~x.is_finite() | (x.abs() >= 999.0) | ((scaled - scaled.floor() - 0.5).abs() < _NEAR_HALF)
+    ).fill_null(False)
+    plain = pl.DataFrame({"x": x, "python": python})
+    texts = plain.select(number_expr(pl.when(~pl.col("python")).then(pl.col("x")), digits)).to_series()
+    rows = python.arg_true()
+    if rows.len():
+        texts = texts.scatter(rows, [number_text(value, digits) for value in x.gather(rows).to_list()])
+    return texts
+
+
+def _percents(values: pl.Series, digits: int = 0) -> pl.Series:
+    """`percent_text` of each value: «42 %», «—» for null."""
+    frame = pl.DataFrame({"v": values.cast(pl.Float64), "t": _numbers(values, digits)})
+    return frame.select(
+        pl.when(pl.col("v").is_null()).then(pl.lit("—")).otherwise(pl.col("t") + f"{NBSP}%")
+    ).to_series()
+
+
+def _pcts(values: pl.Series) -> pl.Series:
+    return _percents(values, 1)
+
+
+def _pps(values: pl.Series, digits: int = 1) -> pl.Series:
+    """`pp_text` of each value: «+12,0 п. п.» (the sign when the rounded value is above 0), «—» for null."""
+    frame = pl.DataFrame({"v": values.cast(pl.Float64), "t": _numbers(values, digits)})
+    rounded_positive = (pl.col("v") > 0) & (pl.col("t").str.contains("[1-9]") | pl.col("v").is_infinite())
+    sign = pl.when(rounded_positive).then(pl.lit("+")).otherwise(pl.lit(""))
+    return frame.select(
+        pl.when(pl.col("v").is_null())
+        .then(pl.lit("—"))
+        .otherwise(pl.concat_str(sign, pl.col("t"), pl.lit(f"{NBSP}п.{NBSP}п.")))
+    ).to_series()
+
+
+def _cis(low: pl.Series, high: pl.Series, confidence: float) -> pl.Series:
+    """`ci_text` of each pair: «95 % ДИ 31–54 %», empty when a bound is null."""
+    frame = pl.DataFrame({"low": low, "high": high, "lt": _numbers(low), "ht": _numbers(high)})
+    level = f"{number_text(confidence * 100)}{NBSP}% ДИ "
+    return frame.select(
+        pl.when(pl.col("low").is_null() | pl.col("high").is_null())
+        .then(pl.lit(""))
+        .otherwise(pl.concat_str(pl.lit(level), pl.col("lt"), pl.lit("–"), pl.col("ht"), pl.lit(f"{NBSP}%")))
+    ).to_series()
+
+
+def _p_texts(values: pl.Series) -> pl.Series:
+    """`_p_text` of each p-value."""
+    frame = pl.DataFrame({"p": values.cast(pl.Float64), "t": _numbers(values, 3)})
+    return frame.select(
+        pl.when(pl.col("p").is_null() | pl.col("p").is_nan())
+        .then(pl.lit("p не определено"))
+        .when(pl.col("p") < 0.001)
+        .then(pl.lit(f"p{NBSP}<{NBSP}0,001"))
+        .otherwise(pl.concat_str(pl.lit(f"p{NBSP}={NBSP}"), pl.col("t")))
+    ).to_series()
 
 
 def _n_text(n: int, what: str = "") -> str:
@@ -282,12 +358,8 @@ def _n_text(n: int, what: str = "") -> str:
     return text
 
 
-def _p_text(p: float | None) -> str:
-    if p is None or math.isnan(p):
-        return "p не определено"
-    if p < 0.001:
-        return f"p{NBSP}<{NBSP}0,001"
-    return f"p{NBSP}={NBSP}{number_text(p, 3)}"
+def _n_texts(values: pl.Series, what: str = "") -> pl.Series:
+    return _distinct(values, lambda n: _n_text(n, what))
 
 
 def _alpha_text(alpha: float) -> str:
@@ -295,13 +367,42 @@ def _alpha_text(alpha: float) -> str:
     return f"{alpha:g}".replace(".", ",")
 
 
-def _sentence(row: Mapping[str, Any], body: str, tail: str) -> str:
-    status = row["status"]
-    if status == "flagged":
-        return f"Признак ({_assessment(row)}): {body}; {tail}; {_NOT_A_VERDICT}."
-    if status == "cleared":
-        return f"Признак не выявлен ({_assessment(row)}): {body}; {tail}."
-    return f"Недостаточно данных ({_assessment(row)}): {body}; {tail}."
+def _sentences(
+    data: pl.DataFrame, pieces: Mapping[str, pl.Series], body: pl.Expr, tail: pl.Expr
+) -> pl.Series:
+    """«Признак (ВПР, Математика, 5 кл.): body; tail; …» by status, over `data` with the text `pieces`."""
+    assessment = pl.concat_str(
+        pl.col("procedure"),
+        pl.lit(", "),
+        pl.col("subject"),
+        pl.lit(", "),
+        pl.col("grade").cast(pl.String),
+        pl.lit(f"{NBSP}кл."),
+    )
+    status = pl.col("status").cast(pl.String)
+
+    def sentence(lead: str, end: str) -> pl.Expr:
+        return pl.concat_str(pl.lit(lead), assessment, pl.lit("): "), body, pl.lit("; "), tail, pl.lit(end))
+
+    frame = data.select("status", "procedure", "subject", "grade").with_columns(
+        pl.Series(name, texts, dtype=pl.String) for name, texts in pieces.items()
+    )
+    return frame.select(
+        pl.when(status == "flagged")
+        .then(sentence("Признак (", f"; {_NOT_A_VERDICT}."))
+        .when(status == "cleared")
+        .then(sentence("Признак не выявлен (", "."))
+        .otherwise(sentence("Недостаточно данных (", "."))
+        .alias("reason")
+    ).to_series()
+
+
+def _insufficient_tail(tail: str, extra: str) -> pl.Expr:
+    return (
+        pl.when(pl.col("status").cast(pl.String) == "insufficient_data")
+        .then(pl.concat_str(pl.col(tail), pl.lit(extra)))
+        .otherwise(pl.col(tail))
+    )
 
 
 def _year_filter(year: int) -> pl.Expr:
@@ -396,27 +497,49 @@ def journal_mismatch(
         method="journal_mismatch",
         year=year,
         numeric=_JOURNAL_NUMERIC,
-        reason=lambda row: _journal_reason(row, settings),
+        reason=lambda data: _journal_reasons(data, settings),
     )
 
 
-def _journal_reason(row: Mapping[str, Any], settings: ObjectivitySettings) -> str:
-    ci = ci_text(row["value_ci_low"], row["value_ci_high"], settings.confidence)
-    body = (
-        f"{percent_text(row['value'])} участников получили за ВПР отметку, отличную от отметки по журналу "
-        f"({ci}; ниже журнальной — {percent_text(row['lowered_pct'])}, выше — "
-        f"{percent_text(row['raised_pct'])}), порог {percent_text(row['threshold'])} по нижней границе ДИ"
-    )
-    if row["differ_2plus_pct"] is not None:
-        d_ci = ci_text(row["differ_2plus_ci_low"], row["differ_2plus_ci_high"], settings.confidence)
-        body += (
-            f"; на 2 балла и более расходятся {percent_text(row['differ_2plus_pct'])} ({d_ci}), "
-            f"порог {percent_text(row['differ_2plus_threshold'])}"
+def _journal_reasons(data: pl.DataFrame, settings: ObjectivitySettings) -> pl.Series:
+    pieces = {
+        "value": _percents(data["value"]),
+        "ci": _cis(data["value_ci_low"], data["value_ci_high"], settings.confidence),
+        "lowered": _percents(data["lowered_pct"]),
+        "raised": _percents(data["raised_pct"]),
+        "threshold": _percents(data["threshold"]),
+        "differ": _percents(data["differ_2plus_pct"]),
+        "d_ci": _cis(data["differ_2plus_ci_low"], data["differ_2plus_ci_high"], settings.confidence),
+        "d_threshold": _percents(data["differ_2plus_threshold"]),
+        "tail": _n_texts(data["n"]),
+        "has_differ": data["differ_2plus_pct"].is_not_null().cast(pl.String),
+    }
+    body = pl.concat_str(
+        pl.col("value"),
+        pl.lit(" участников получили за ВПР отметку, отличную от отметки по журналу ("),
+        pl.col("ci"),
+        pl.lit("; ниже журнальной — "),
+        pl.col("lowered"),
+        pl.lit(", выше — "),
+        pl.col("raised"),
+        pl.lit("), порог "),
+        pl.col("threshold"),
+        pl.lit(" по нижней границе ДИ"),
+        pl.when(pl.col("has_differ") == "true")
+        .then(
+            pl.concat_str(
+                pl.lit("; на 2 балла и более расходятся "),
+                pl.col("differ"),
+                pl.lit(" ("),
+                pl.col("d_ci"),
+                pl.lit("), порог "),
+                pl.col("d_threshold"),
+            )
         )
-    tail = _n_text(row["n"])
-    if row["status"] == "insufficient_data":
-        tail += f", нужно не менее {settings.journal_min_n}"
-    return _sentence(row, body, tail)
+        .otherwise(pl.lit("")),
+    )
+    tail = _insufficient_tail("tail", f", нужно не менее {settings.journal_min_n}")
+    return _sentences(data, pieces, body, tail)
 
 
 # --- 2. heaping of primary scores at the mark boundaries ---------------------------------------------
@@ -531,9 +654,9 @@ def boundary_heaping(
         .collect()
     )
     # One-sided Fisher exact test per table: P(X ≥ at) for X hypergeometric with population m + rest_m,
-    # successes at + rest_at and draws m (scipy's sf(k) is P(X > k), hence at − 1).
-    p_boundary = hypergeom.sf(
-        per_boundary["at"].to_numpy() - 1,
+    # successes at + rest_at and draws m.
+    p_boundary = _hypergeom_upper_tail(
+        per_boundary["at"].to_numpy(),
         (per_boundary["m"] + per_boundary["rest_m"]).to_numpy(),
         (per_boundary["at"] + per_boundary["rest_at"]).to_numpy(),
         per_boundary["m"].to_numpy(),
@@ -575,8 +698,72 @@ def boundary_heaping(
         method="boundary_heaping",
         year=year,
         numeric=_HEAPING_NUMERIC,
-        reason=lambda row: _heaping_reason(row, settings),
+        reason=lambda data: _heaping_reasons(data, settings),
     )
+
+
+#: Up to this many draws the products of ratios below stay within ~draws × 1.1e-16 of the exact tail;
+#: above it (no school has that many pupils at one boundary) SciPy computes the tail.
+_RECURRENCE_MAX_DRAWS: Final = 2_000
+#: Below this a tail may have been summed from subnormal terms, which carry few digits: SciPy recomputes it.
+_RECURRENCE_MIN_TAIL: Final = 1e-250
+
+
+def _hypergeom_upper_tail(
+    k: np.ndarray, population: np.ndarray, successes: np.ndarray, draws: np.ndarray
+) -> np.ndarray:
+    """P(X ≥ k) for X hypergeometric: `scipy.stats.hypergeom.sf(k − 1, population, successes, draws)`.
+
+    SciPy's cost grows with the population (the whole region), and there is one table per school ×
+    assessment × boundary. But the population and the successes are the region's totals (the school's own
+    pupils plus the rest), the same for every school of an assessment × boundary, and the draws (a school's
+    pupils at the boundary) are few. So every distinct (population, successes, draws) gets the whole
+    distribution at once: the weights w(x) relative to the mode from the exact ratios
+    pmf(x + 1) / pmf(x) = (successes − x)(draws − x) / ((x + 1)(population − successes − draws + x + 1)),
+    each one correctly rounded division of integers exact in float64, multiplied outwards from the mode
+    (no overflow, relative error ≤ draws × ε), then P(X ≥ k) = Σ_{x ≥ k} w(x) / Σ w(x), summed from the
+    smallest terms. The tail is within ~1e-15 of the exact rational one (SciPy's own sf is off by up to
+    ~4e-11 at a region's population); rows beyond `_RECURRENCE_MAX_DRAWS` or with
+    a tail below `_RECURRENCE_MIN_TAIL` are left to SciPy.
+    """
+    k, population, successes, draws = (
+        np.asarray(values, dtype=np.int64) for values in (k, population, successes, draws)
+    )
+    tail = np.full(k.shape, np.nan)
+    if not k.size:
+        return tail
+    triples, inverse = np.unique(np.column_stack([draws, population, successes]), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    row_order = np.argsort(inverse, kind="stable")
+    first_row = np.searchsorted(inverse[row_order], np.arange(len(triples) + 1))
+    # np.unique sorts the triples by draws first: one block of triples per number of draws.
+    block_starts = np.flatnonzero(np.diff(triples[:, 0], prepend=-1))
+    for start, stop in zip(block_starts, [*block_starts[1:], len(triples)], strict=True):
+        n_draws = int(triples[start, 0])
+        if n_draws > _RECURRENCE_MAX_DRAWS:
+            continue
+        big = triples[start:stop, 1:2].astype(np.float64)
+        good = triples[start:stop, 2:3].astype(np.float64)
+        x = np.arange(n_draws, dtype=np.float64)
+        mode = ((n_draws + 1) * (triples[start:stop, 2:3] + 1)) // (triples[start:stop, 1:2] + 2)
+        up_from = x >= mode
+        numerator = (good - x) * (n_draws - x)
+        denominator = (x + 1) * (big - good - n_draws + x + 1)
+        # Past the mode the denominator is ≥ 1, before it the numerator is ≥ 1; the other side is unused.
+        up = np.divide(numerator, denominator, out=np.ones_like(numerator), where=up_from)
+        down = np.divide(denominator, numerator, out=np.ones_like(numerator), where=~up_from)
+        weights = np.ones((stop - start, n_draws + 1))
+        weights[:, 1:] = np.cumprod(up, axis=1)
+        weights[:, :-1] *= np.cumprod(down[:, ::-1], axis=1)[:, ::-1]
+        upper = np.cumsum(weights[:, ::-1], axis=1)[:, ::-1]
+        table = upper / upper[:, :1]
+        rows = row_order[first_row[start] : first_row[stop]]
+        tail[rows] = table[inverse[rows] - start, np.clip(k[rows], 0, n_draws)]
+        tail[rows[k[rows] > n_draws]] = 0.0
+    exact = np.isnan(tail) | (tail < _RECURRENCE_MIN_TAIL)
+    if exact.any():
+        tail[exact] = hypergeom.sf(k[exact] - 1, population[exact], successes[exact], draws[exact])
+    return tail
 
 
 def _fisher_combined(per_school: pl.DataFrame) -> pl.Series:
@@ -602,33 +789,66 @@ def _benjamini_hochberg(data: pl.DataFrame, *, enough: pl.Expr) -> pl.DataFrame:
     )
 
 
-def _heaping_reason(row: Mapping[str, Any], settings: ObjectivitySettings) -> str:
-    observed, expected, excess = row["observed"], row["expected"], row["value"]
-    if row["status"] == "insufficient_data":
-        body = (
-            f"у границ отметок (на пороговом балле или на балл ниже) "
-            f"{number_text(row['n'])} {plural(row['n'], 'участник', 'участника', 'участников')}, "
-            f"нужно не менее {settings.heaping_min_pupils}"
-        )
-        return _sentence(row, body, _n_text(row["n"]))
-    more = "больше" if excess >= 0 else "меньше"
-    adjusted = row["p_value_adjusted"]
-    p = _p_text(row["p_value"])
-    if adjusted is not None:
-        p += f", с поправкой на число школ {_p_text(adjusted)}"
+def _heaping_reasons(data: pl.DataFrame, settings: ObjectivitySettings) -> pl.Series:
+    def pupils(count: int) -> str:
+        return f"{number_text(count)} {plural(count, 'участник', 'участника', 'участников')}"
+
+    pieces = {
+        "n_pupils": _distinct(data["n"], pupils),
+        "n_tail": _n_texts(data["n"]),
+        "tail": _n_texts(data["n"], " у границ"),
+        "observed": _distinct(data["observed"], pupils),
+        "expected": _numbers(data["expected"], 1),
+        "excess": _numbers(data["value"].abs(), 1),
+        "more": data.select(
+            pl.when(pl.col("value") >= 0).then(pl.lit("больше")).otherwise(pl.lit("меньше"))
+        ).to_series(),
+        "p": _p_texts(data["p_value"]),
+        "adjusted": _p_texts(data["p_value_adjusted"]),
+        "has_adjusted": data["p_value_adjusted"].is_not_null().cast(pl.String),
+    }
+    insufficient = pl.col("status").cast(pl.String) == "insufficient_data"
     lead = (
-        "на границах отметок наблюдается избыток первичных баллов"
-        if row["status"] == "flagged"
-        else "избыток первичных баллов на границах отметок не подтверждается"
+        pl.when(pl.col("status").cast(pl.String) == "flagged")
+        .then(pl.lit("на границах отметок наблюдается избыток первичных баллов"))
+        .otherwise(pl.lit("избыток первичных баллов на границах отметок не подтверждается"))
+    )
+    adjusted = (
+        pl.when(pl.col("has_adjusted") == "true")
+        .then(pl.concat_str(pl.lit(", с поправкой на число школ "), pl.col("adjusted")))
+        .otherwise(pl.lit(""))
+    )
+    judged = pl.concat_str(
+        lead,
+        pl.lit(": ровно на пороговых баллах отметок "),
+        pl.col("observed"),
+        pl.lit(" при ожидаемых по региону "),
+        pl.col("expected"),
+        pl.lit(" (на "),
+        pl.col("excess"),
+        pl.lit(" "),
+        pl.col("more"),
+        pl.lit(", "),
+        pl.col("p"),
+        adjusted,
+        pl.lit(
+            f"); признак — p{NBSP}<{NBSP}{_alpha_text(settings.heaping_alpha)} и избыток не менее "
+            f"{number_text(settings.heaping_min_excess)}"
+        ),
     )
     body = (
-        f"{lead}: ровно на пороговых баллах отметок {number_text(observed)} "
-        f"{plural(observed, 'участник', 'участника', 'участников')} при ожидаемых по региону "
-        f"{number_text(expected, 1)} (на {number_text(abs(excess), 1)} {more}, {p}); признак — "
-        f"p{NBSP}<{NBSP}{_alpha_text(settings.heaping_alpha)} и избыток не менее "
-        f"{number_text(settings.heaping_min_excess)}"
+        pl.when(insufficient)
+        .then(
+            pl.concat_str(
+                pl.lit("у границ отметок (на пороговом балле или на балл ниже) "),
+                pl.col("n_pupils"),
+                pl.lit(f", нужно не менее {settings.heaping_min_pupils}"),
+            )
+        )
+        .otherwise(judged)
     )
-    return _sentence(row, body, _n_text(row["n"], " у границ"))
+    tail = pl.when(insufficient).then(pl.col("n_tail")).otherwise(pl.col("tail"))
+    return _sentences(data, pieces, body, tail)
 
 
 # --- 3. basic against advanced tasks -----------------------------------------------------------------
@@ -713,30 +933,59 @@ def basic_vs_advanced(
         method="basic_vs_advanced",
         year=year,
         numeric=_LEVELS_NUMERIC,
-        reason=lambda row: _levels_reason(row, settings),
+        reason=lambda data: _levels_reasons(data, settings),
     )
 
 
-def _pct(value: float | None) -> str:
-    return percent_text(value, 1)
-
-
-def _levels_reason(row: Mapping[str, Any], settings: ObjectivitySettings) -> str:
-    if row["value"] is None or row["advanced_pct"] is None:
-        missing = settings.basic_level if row["value"] is None else settings.advanced_level
-        body = f"нет выполнения заданий уровня {missing}"
-        return _sentence(row, body, _n_text(row["n"]))
+def _levels_reasons(data: pl.DataFrame, settings: ObjectivitySettings) -> pl.Series:
+    pieces = {
+        "value": _pcts(data["value"]),
+        "basic_region": _pcts(data["basic_region_pct"]),
+        "basic_vs_region": _pps(data["basic_vs_region_pp"]),
+        "threshold": _pcts(data["threshold"]),
+        "advanced": _pcts(data["advanced_pct"]),
+        "advanced_region": _pcts(data["advanced_region_pct"]),
+        "advanced_vs_region": _pps(data["advanced_vs_region_pp"]),
+        "advanced_threshold": _pcts(data["advanced_threshold"]),
+        "tail": _n_texts(data["n"]),
+        "missing": data.select(
+            pl.when(pl.col("value").is_null())
+            .then(pl.lit(settings.basic_level))
+            .when(pl.col("advanced_pct").is_null())
+            .then(pl.lit(settings.advanced_level))
+        ).to_series(),
+    }
+    missing = pl.col("missing").is_not_null()
+    compared = pl.concat_str(
+        pl.lit(f"базовые задания ({settings.basic_level}) выполнены на "),
+        pl.col("value"),
+        pl.lit(" (регион "),
+        pl.col("basic_region"),
+        pl.lit(", "),
+        pl.col("basic_vs_region"),
+        pl.lit("; недостаточно — ниже "),
+        pl.col("threshold"),
+        pl.lit(f"), задания уровня {settings.advanced_level} — на "),
+        pl.col("advanced"),
+        pl.lit(" (регион "),
+        pl.col("advanced_region"),
+        pl.lit(", "),
+        pl.col("advanced_vs_region"),
+        pl.lit("; достаточно — от "),
+        pl.col("advanced_threshold"),
+        pl.lit(")"),
+    )
     body = (
-        f"базовые задания ({settings.basic_level}) выполнены на {_pct(row['value'])} "
-        f"(регион {_pct(row['basic_region_pct'])}, {pp_text(row['basic_vs_region_pp'])}; недостаточно — "
-        f"ниже {_pct(row['threshold'])}), задания уровня {settings.advanced_level} — на "
-        f"{_pct(row['advanced_pct'])} (регион {_pct(row['advanced_region_pct'])}, "
-        f"{pp_text(row['advanced_vs_region_pp'])}; достаточно — от {_pct(row['advanced_threshold'])})"
+        pl.when(missing)
+        .then(pl.concat_str(pl.lit("нет выполнения заданий уровня "), pl.col("missing")))
+        .otherwise(compared)
     )
-    tail = _n_text(row["n"])
-    if row["status"] == "insufficient_data":
-        tail += f", нужно не менее {settings.levels_min_n}"
-    return _sentence(row, body, tail)
+    tail = (
+        pl.when(missing)
+        .then(pl.col("tail"))
+        .otherwise(_insufficient_tail("tail", f", нужно не менее {settings.levels_min_n}"))
+    )
+    return _sentences(data, pieces, body, tail)
 
 
 # --- 4. ВПР against ОГЭ/ЕГЭ --------------------------------------------------------------------------
@@ -865,27 +1114,78 @@ def vpr_vs_exams(
         method="vpr_vs_exams",
         year=year,
         numeric=_EXAMS_NUMERIC,
-        reason=lambda row: _exams_reason(row, settings),
+        reason=lambda data: _exams_reasons(data, settings),
     )
 
 
-def _exams_reason(row: Mapping[str, Any], settings: ObjectivitySettings) -> str:
-    exam = f"{row['exam_procedure']} ({row['exam_subject']}, {grade_text(int(row['exam_grade']))})"
-    body = (
-        f"качество ВПР {_pct(row['vpr_quality_pct'])} при {_pct(row['vpr_region_quality_pct'])} по региону "
-        f"({pp_text(row['value'])}, порог {pp_text(row['threshold'])}); {exam}: не преодолели минимум "
-        f"{_pct(row['exam_below_min_pct'])} при {_pct(row['exam_region_below_min_pct'])} по региону "
-        f"({pp_text(row['exam_excess_pp'])}, порог {pp_text(row['exam_threshold'])})"
-    )
-    if row["exam_mean"] is not None and row["exam_region_mean"] is not None:
-        body += (
-            f", средний балл {number_text(row['exam_mean'], 1)} при "
-            f"{number_text(row['exam_region_mean'], 1)} по региону"
+def _exams_reasons(data: pl.DataFrame, settings: ObjectivitySettings) -> pl.Series:
+    pieces = {
+        "vpr": _pcts(data["vpr_quality_pct"]),
+        "vpr_region": _pcts(data["vpr_region_quality_pct"]),
+        "value": _pps(data["value"]),
+        "threshold": _pps(data["threshold"]),
+        "exam": data.select(
+            pl.concat_str(
+                pl.col("exam_procedure"),
+                pl.lit(" ("),
+                pl.col("exam_subject"),
+                pl.lit(", "),
+                pl.col("exam_grade").cast(pl.String),
+                pl.lit(f"{NBSP}кл.)"),
+            )
+        ).to_series(),
+        "below": _pcts(data["exam_below_min_pct"]),
+        "below_region": _pcts(data["exam_region_below_min_pct"]),
+        "excess": _pps(data["exam_excess_pp"]),
+        "exam_threshold": _pps(data["exam_threshold"]),
+        "mean": _numbers(data["exam_mean"], 1),
+        "region_mean": _numbers(data["exam_region_mean"], 1),
+        "has_means": (data["exam_mean"].is_not_null() & data["exam_region_mean"].is_not_null()).cast(
+            pl.String
+        ),
+        "n": _n_texts(data["n"], " на ВПР"),
+        "exam_n": _n_texts(data["exam_n"], " на экзамене"),
+    }
+    means = (
+        pl.when(pl.col("has_means") == "true")
+        .then(
+            pl.concat_str(
+                pl.lit(", средний балл "),
+                pl.col("mean"),
+                pl.lit(" при "),
+                pl.col("region_mean"),
+                pl.lit(" по региону"),
+            )
         )
-    tail = f"{_n_text(row['n'], ' на ВПР')}, {_n_text(row['exam_n'], ' на экзамене')}"
-    if row["status"] == "insufficient_data":
-        tail += f", нужно не менее {settings.exams_min_n}"
-    return _sentence(row, body, tail)
+        .otherwise(pl.lit(""))
+    )
+    body = pl.concat_str(
+        pl.lit("качество ВПР "),
+        pl.col("vpr"),
+        pl.lit(" при "),
+        pl.col("vpr_region"),
+        pl.lit(" по региону ("),
+        pl.col("value"),
+        pl.lit(", порог "),
+        pl.col("threshold"),
+        pl.lit("); "),
+        pl.col("exam"),
+        pl.lit(": не преодолели минимум "),
+        pl.col("below"),
+        pl.lit(" при "),
+        pl.col("below_region"),
+        pl.lit(" по региону ("),
+        pl.col("excess"),
+        pl.lit(", порог "),
+        pl.col("exam_threshold"),
+        pl.lit(")"),
+        means,
+    )
+    pieces["tail"] = data.select(
+        pl.concat_str(pl.lit(pieces["n"]), pl.lit(", "), pl.lit(pieces["exam_n"]))
+    ).to_series()
+    tail = _insufficient_tail("tail", f", нужно не менее {settings.exams_min_n}")
+    return _sentences(data, pieces, body, tail)
 
 
 # --- 5. a cohort from grade 4 to grade 5 -------------------------------------------------------------
@@ -994,38 +1294,71 @@ def cohort_drop(
         method="cohort_drop",
         year=year,
         numeric=_COHORT_NUMERIC,
-        reason=lambda row: _cohort_reason(row, settings, year),
+        reason=lambda data: _cohort_reasons(data, settings, year),
     )
 
 
-def _cohort_reason(row: Mapping[str, Any], settings: ObjectivitySettings, year: int) -> str:
-    before = f"{grade_text(settings.cohort_from_grade)} {year - 1}"
-    after = f"{grade_text(settings.cohort_to_grade)} {year}"
+def _cohort_reasons(data: pl.DataFrame, settings: ObjectivitySettings, year: int) -> pl.Series:
+    before = f"{settings.cohort_from_grade}{NBSP}кл. {year - 1}"
+    after = f"{settings.cohort_to_grade}{NBSP}кл. {year}"
+    shares = data.select(
+        "share_before",
+        "share_after",
+        "region_share_before",
+        "region_share_after",
+        "change_pp",
+        "region_change_pp",
+    )
     if settings.cohort_measure == "mark_2":
         what = "доля «2»"
-        school = f"{_pct(row['share_before'])} → {_pct(row['share_after'])}"
-        region = f"{_pct(row['region_share_before'])} → {_pct(row['region_share_after'])}"
-        change, region_change = row["change_pp"], row["region_change_pp"]
     else:
         what = "качество («4» и «5»)"
-
-        def flip(value: float | None) -> float | None:
-            return None if value is None else 100.0 - value
-
-        school = f"{_pct(flip(row['share_before']))} → {_pct(flip(row['share_after']))}"
-        region = f"{_pct(flip(row['region_share_before']))} → {_pct(flip(row['region_share_after']))}"
-        change = None if row["change_pp"] is None else -row["change_pp"]
-        region_change = None if row["region_change_pp"] is None else -row["region_change_pp"]
-    body = (
-        f"{what} когорты ({before} → {after}): {school} ({pp_text(change)}), по региону {region} "
-        f"({pp_text(region_change)}); ухудшение сверх регионального {pp_text(row['value'])}, порог "
-        f"{pp_text(row['threshold'])}, {_p_text(row['p_value'])} при уровне "
-        f"{_alpha_text(settings.cohort_alpha)}"
+        # Quality is 100 − the bad share; its change the opposite of the bad share's change.
+        shares = shares.select(
+            -pl.col("share_before", "share_after", "region_share_before", "region_share_after") + 100.0,
+            -pl.col("change_pp", "region_change_pp"),
+        )
+    pieces = {
+        "share_before": _pcts(shares["share_before"]),
+        "share_after": _pcts(shares["share_after"]),
+        "region_before": _pcts(shares["region_share_before"]),
+        "region_after": _pcts(shares["region_share_after"]),
+        "change": _pps(shares["change_pp"]),
+        "region_change": _pps(shares["region_change_pp"]),
+        "value": _pps(data["value"]),
+        "threshold": _pps(data["threshold"]),
+        "p": _p_texts(data["p_value"]),
+    }
+    pieces["tail"] = pl.select(
+        pl.concat_str(
+            pl.lit(_n_texts(data["n_before"], f" в {year - 1}")),
+            pl.lit(", "),
+            pl.lit(_n_texts(data["n_after"], f" в {year}")),
+        )
+    ).to_series()
+    body = pl.concat_str(
+        pl.lit(f"{what} когорты ({before} → {after}): "),
+        pl.col("share_before"),
+        pl.lit(" → "),
+        pl.col("share_after"),
+        pl.lit(" ("),
+        pl.col("change"),
+        pl.lit("), по региону "),
+        pl.col("region_before"),
+        pl.lit(" → "),
+        pl.col("region_after"),
+        pl.lit(" ("),
+        pl.col("region_change"),
+        pl.lit("); ухудшение сверх регионального "),
+        pl.col("value"),
+        pl.lit(", порог "),
+        pl.col("threshold"),
+        pl.lit(", "),
+        pl.col("p"),
+        pl.lit(f" при уровне {_alpha_text(settings.cohort_alpha)}"),
     )
-    tail = f"{_n_text(row['n_before'], f' в {year - 1}')}, {_n_text(row['n_after'], f' в {year}')}"
-    if row["status"] == "insufficient_data":
-        tail += f", нужно не менее {settings.cohort_min_n} в каждом году"
-    return _sentence(row, body, tail)
+    tail = _insufficient_tail("tail", f", нужно не менее {settings.cohort_min_n} в каждом году")
+    return _sentences(data, pieces, body, tail)
 
 
 # --- all together ------------------------------------------------------------------------------------

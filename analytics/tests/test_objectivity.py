@@ -3,12 +3,13 @@
 import dataclasses
 import json
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
-from scipy.stats import chi2, fisher_exact
+from scipy.stats import chi2, fisher_exact, hypergeom
 from statsmodels.stats import proportion as sm_proportion
 from statsmodels.stats.proportion import proportion_confint
 
@@ -17,6 +18,11 @@ from analytics.indicators import compare_task_completion, school_indicators, tas
 from analytics.objectivity import (
     ASSESSMENT_COLUMNS,
     ObjectivitySettings,
+    _hypergeom_upper_tail,
+    _numbers,
+    _p_texts,
+    _percents,
+    _pps,
     basic_vs_advanced,
     boundary_heaping,
     cohort_drop,
@@ -24,6 +30,7 @@ from analytics.objectivity import (
     objectivity_signs,
     vpr_vs_exams,
 )
+from analytics.text import number_text, percent_text, pp_text
 
 YEAR = 2025
 VPR5 = {"year": YEAR, "procedure": "ВПР", "subject": "Математика", "grade": 5}
@@ -219,6 +226,80 @@ def test_it_calls_heaping_insufficient_with_few_pupils_at_the_boundaries() -> No
     assert row["n"] == 5
     assert (row["status"], row["reason_codes"]) == ("insufficient_data", ["heaping_insufficient_n"])
     assert row["p_value_adjusted"] is None
+
+
+def test_it_computes_the_hypergeometric_tail_as_scipy_does() -> None:
+    # The reference is the call the heaping sign made before (one hypergeom.sf per table), on tables from
+    # tiny regions (a handful of pupils: supports cut on both sides) to a country's assessment.
+    rng = np.random.default_rng(2026)
+    rows = 20_000
+    draws = np.where(rng.random(rows) < 0.5, rng.integers(1, 12, rows), rng.integers(1, 400, rows))
+    rest = np.where(rng.random(rows) < 0.3, rng.integers(1, 30, rows), rng.integers(1, 200_000, rows))
+    population = draws + rest
+    successes = rng.integers(0, population + 1)
+    low = np.maximum(0, draws - (population - successes))
+    high = np.minimum(draws, successes)
+    k = np.clip(low + rng.integers(-1, 40, rows), 0, None)  # mostly in the support, some above it
+    k = np.where(rng.random(rows) < 0.2, high, k)  # the far upper tail
+    found = _hypergeom_upper_tail(k, population, successes, draws)
+    # SciPy (Boost) is itself off the exact tail by up to ~4e-11 relative at a region's population.
+    reference = hypergeom.sf(k - 1, population, successes, draws)
+    np.testing.assert_allclose(found, reference, rtol=1e-9, atol=0)
+    assert (reference < 1e-100).sum() > 100  # the far tails are part of the comparison
+    # Against the exact tail in rational arithmetic the recurrence is within a few ε.
+    for i in rng.choice(rows, 150, replace=False):
+        big, good, n, at = int(population[i]), int(successes[i]), int(draws[i]), int(k[i])
+        upper = sum(math.comb(good, x) * math.comb(big - good, n - x) for x in range(at, min(n, good) + 1))
+        exact = Fraction(upper, math.comb(big, n))
+        if found[i] > 1e-300:
+            assert abs(Fraction(found[i]) - exact) <= exact * Fraction(1, 10**13), i
+    for at, below, rest_at, rest_below in [(5, 1, 3, 7), (0, 4, 2, 2), (3, 0, 0, 9), (9, 1, 40, 160)]:
+        p = fisher_exact([[at, below], [rest_at, rest_below]], alternative="greater").pvalue
+        tail = _hypergeom_upper_tail(
+            np.array([at]),
+            np.array([at + below + rest_at + rest_below]),
+            np.array([at + rest_at]),
+            np.array([at + below]),
+        )
+        assert tail[0] == pytest.approx(p, rel=1e-12)
+
+
+def test_it_writes_numbers_in_the_reasons_as_the_python_wording_does() -> None:
+    rng = np.random.default_rng(5)
+    values = [
+        *rng.normal(0, 40, 3000).tolist(),
+        *(np.round(rng.uniform(-100, 100, 2000), 2)).tolist(),  # many ties at x,x5
+        *rng.uniform(0, 1, 2000).tolist(),
+        0.05,
+        0.125,
+        2.25,
+        2.675,
+        -0.04,
+        -0.05,
+        -0.06,
+        0.0,
+        -0.0,
+        999.95,
+        1234.5,
+        -12345.678,
+        math.nan,
+        math.inf,
+        1e-320,
+    ]
+    series = pl.Series(values, dtype=pl.Float64)
+    for digits in (0, 1, 3):
+        assert _numbers(series, digits).to_list() == [number_text(v, digits) for v in values]
+    with_null = pl.Series([*values, None], dtype=pl.Float64)
+    assert _percents(with_null, 1).to_list() == [percent_text(v, 1) for v in with_null.to_list()]
+    assert _pps(with_null).to_list() == [pp_text(v) for v in with_null.to_list()]
+    p_values = pl.Series([0.0, 0.0004, 0.001, 0.0015, 0.0425, 0.5, 1.0, math.nan, None], dtype=pl.Float64)
+
+    def p_text(p: float | None) -> str:  # the row-by-row wording the sentences had before
+        if p is None or math.isnan(p):
+            return "p не определено"
+        return "p\u00a0<\u00a00,001" if p < 0.001 else f"p\u00a0=\u00a0{number_text(p, 3)}"
+
+    assert _p_texts(p_values).to_list() == [p_text(p) for p in p_values.to_list()]
 
 
 # --- 3. basic against advanced ------------------------------------------------------------------------
