@@ -19,7 +19,7 @@ from opora.imports.services import (
     import_job_validate,
 )
 from opora.imports.tests.factories import upload, xlsx_bytes
-from opora.registry.models import AcademicYear, SchoolContext
+from opora.registry.models import AcademicYear, School, SchoolContext
 from opora.registry.services import school_context_bulk_set
 
 pytestmark = pytest.mark.django_db
@@ -259,7 +259,9 @@ def test_a_bad_cell_is_an_error_in_its_row_and_column(cast, column, value, messa
 
 def test_an_unknown_login_is_an_error_with_a_suggestion(cast):
     login = cast.school.fis_oko_login
-    typo = login[:-1] + ("0" if login[-1] != "0" else "1")
+    taken = set(School.objects.values_list("fis_oko_login", flat=True))
+    # A one-digit slip that is no other school's login (the factories number logins in sequence).
+    typo = next(login[:-1] + digit for digit in "0123456789" if login[:-1] + digit not in taken)
     rows = [context_row(typo)]
     error = only_error(check(cast.users["municipal"], csv_bytes(rows)))
     assert (error["row"], error["column"]) == (2, "Логин ФИС ОКО")

@@ -12,7 +12,7 @@ from opora.imports.services import import_job_commit
 from opora.imports.tests.factories import upload
 from opora.imports.tests.test_context import check, context_row, csv_bytes
 from opora.imports.tests.test_fis_oko_vpr import P1, P2, P3, edited, vpr_bytes, vpr_job
-from opora.registry.models import SchoolAlias
+from opora.registry.models import School, SchoolAlias
 from opora.registry.services import SchoolAliasConflictError, school_alias_create
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,9 @@ def test_it_offers_nothing_to_users_who_may_not_import(cast):
 
 def test_it_maps_an_unknown_login_of_a_social_passport(client, cast):
     login = cast.school.fis_oko_login
-    typo = login[:-1] + ("0" if login[-1] != "0" else "1")
+    taken = set(School.objects.values_list("fis_oko_login", flat=True))
+    # A one-digit slip that is no other school's login (the factories number logins in sequence).
+    typo = next(login[:-1] + digit for digit in "0123456789" if login[:-1] + digit not in taken)
     user = cast.users["municipal"]
     job = check(user, csv_bytes([context_row(typo)]))
     [error] = job.errors
