@@ -14,6 +14,7 @@ from opora.imports.tests.test_context import check, context_row, csv_bytes
 from opora.imports.tests.test_fis_oko_vpr import P1, P2, P3, edited, vpr_bytes, vpr_job
 from opora.registry.models import School, SchoolAlias
 from opora.registry.services import SchoolAliasConflictError, school_alias_create
+from tests.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +161,15 @@ def test_it_maps_an_unknown_login_of_a_social_passport(client, cast):
     assert job.status == ImportJob.Status.VALIDATED, job.errors
     assert import_job_commit(job=job, user=user).status == ImportJob.Status.COMMITTED
     assert cast.school.contexts.count() == 1
+
+
+def test_the_choices_carry_plain_school_ids_even_above_a_thousand(client, cast):
+    # Russian number formatting writes 12345 as «12 345»: a form value must never go through it.
+    SchoolFactory.create(pk=12345, municipality=cast.municipality)
+    user = cast.users["municipal"]
+    client.force_login(user)
+    response = client.post(
+        reverse("imports:vpr-upload"), {"file": upload(unknown_login_file(cast), "v.xlsx")}
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert '<option value="12345">' in page
