@@ -7,7 +7,7 @@ versions of it and a run records the version it used; `changes` says what differ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analytics.context_index import ContextSettings
@@ -18,7 +18,7 @@ from analytics.objectivity import ObjectivitySettings
 from analytics.settings_io import Parameter, flat_values, parameters_of, settings_from_dict, settings_to_dict
 from analytics.value_added import ValueAddedSettings
 
-__all__ = ["SECTIONS", "Change", "Methodology", "methodology_changes"]
+__all__ = ["CHOICE_LABELS", "SECTIONS", "Change", "Methodology", "methodology_changes"]
 
 #: The sections of a methodology in the order the methodology page shows them, with their Russian titles.
 SECTIONS: dict[str, str] = {
@@ -28,6 +28,36 @@ SECTIONS: dict[str, str] = {
     "value_added": "Контекстная добавленная ценность и резильентность",
     "objectivity": "Признаки необъективности результатов",
     "lists": "Списки",
+}
+
+
+#: How the methodology page names the values of the choice parameters (Russian, for the coordinators).
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "low_results.mode": {
+        "threshold": "порог: в двух и более процедурах за год или в одной два года подряд",
+        "ranking": "нижние X % регионального рейтинга",
+        "persistence": "устойчиво: порог каждый год из нескольких",
+    },
+    "low_results.basis": {
+        "raw": "наблюдаемая доля",
+        "shrunken": "доля с учётом объёма выборки (эмпирический Байес)",
+        "ci_low": "нижняя граница 95 % доверительного интервала",
+    },
+    "dynamics.basis": {"below_min": "доля ниже минимального порога", "mark_2": "доля отметок «2»"},
+    "context.method": {"weights": "фиксированные веса", "pca": "первая главная компонента"},
+    "context.shnsu_mode": {
+        "lowest_group": "нижняя группа индекса (квартиль)",
+        "flags": "N из M признаков неблагополучия",
+    },
+    "value_added.outcome": {
+        "mean_pct_of_max": "средний % от максимального балла",
+        "pass_pct": "успеваемость",
+        "quality_pct": "качество",
+        "mark_2_pct": "доля «2» (чем меньше, тем лучше)",
+        "below_min_pct": "доля ниже минимального порога (чем меньше, тем лучше)",
+        "high_score_pct": "доля высокобалльников ЕГЭ",
+    },
+    "objectivity.cohort_measure": {"mark_2": "рост доли «2»", "quality": "падение качества"},
 }
 
 
@@ -50,8 +80,12 @@ class Methodology:
 
     @classmethod
     def parameters(cls) -> list[Parameter]:
-        """Every parameter with its label, source and default, named «section.parameter»."""
-        return parameters_of(cls)
+        """Every parameter with its label, source and default, named «section.parameter»; choices carry
+        their Russian names (`CHOICE_LABELS`)."""
+        return [
+            replace(p, choice_labels=tuple(CHOICE_LABELS.get(p.name, {}).get(c, str(c)) for c in p.choices))
+            for p in parameters_of(cls)
+        ]
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class Parameter:
     default: Any
     kind: str  # "bool", "int", "float", "choice", "list", "pairs", "text"
     choices: tuple[Any, ...] = ()
+    choice_labels: tuple[str, ...] = ()  # how a page names each choice, in the order of `choices`
 
 
 def settings_to_dict(settings: Any) -> dict[str, Any]:

@@ -72,3 +72,16 @@ def test_flat_values_name_parameters_as_parameters_of_does() -> None:
     values = flat_values(Sample(inner=Inner(0.25)))
     assert list(values) == [p.name for p in parameters_of(Sample)]
     assert values["inner.weight"] == 0.25 and values["weights"] == [["a", 1.0]]
+
+
+def test_every_choice_of_the_methodology_has_a_russian_name() -> None:
+    from analytics.methodology import CHOICE_LABELS, Methodology
+
+    choices = {p.name: p for p in Methodology.parameters() if p.kind == "choice"}
+    assert set(choices) == set(CHOICE_LABELS)
+    for name, parameter in choices.items():
+        assert set(CHOICE_LABELS[name]) == set(parameter.choices), name
+        assert all(
+            label != str(choice)
+            for label, choice in zip(parameter.choice_labels, parameter.choices, strict=True)
+        )

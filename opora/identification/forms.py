@@ -82,7 +82,8 @@ class MethodologyForm(forms.Form):
         if parameter.kind == "bool":
             return forms.BooleanField(required=False, **common)
         if parameter.kind == "choice":
-            return forms.ChoiceField(choices=[(c, c) for c in parameter.choices], **common)
+            labels = parameter.choice_labels or tuple(str(c) for c in parameter.choices)
+            return forms.ChoiceField(choices=list(zip(parameter.choices, labels, strict=True)), **common)
         if parameter.kind == "int":
             return forms.IntegerField(**common)
         if parameter.kind == "float":

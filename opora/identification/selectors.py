@@ -190,9 +190,23 @@ def school_identification_for_user(*, user: User, school: School) -> SchoolIdent
 
 
 @dataclass
+class ParameterRow:
+    parameter: Parameter
+    value: Any  # as the page shows it: a choice by its Russian name
+    default: Any
+    changed: bool  # differs from today's default
+
+
+def _shown(parameter: Parameter, value: Any) -> Any:
+    if parameter.kind != "choice":
+        return value
+    return dict(zip(parameter.choices, parameter.choice_labels, strict=True)).get(value, value)
+
+
+@dataclass
 class MethodologyView:
     version: MethodologyVersion
-    sections: list[tuple[str, str, list[tuple[Parameter, Any]]]]
+    sections: list[tuple[str, str, list[ParameterRow]]]
     changes: list[Change]
 
 
@@ -200,10 +214,17 @@ def methodology_view(*, version: MethodologyVersion) -> MethodologyView:
     """The version's parameters by section (with label, source and value), and what changed since the
     previous version of the same scope."""
     values = flat_values(Methodology.from_dict(version.parameters))
-    sections: dict[str, list[tuple[Parameter, Any]]] = {key: [] for key in SECTIONS}
+    sections: dict[str, list[ParameterRow]] = {key: [] for key in SECTIONS}
     for parameter in Methodology.parameters():
         section = parameter.name.split(".", 1)[0]
-        sections.setdefault(section, []).append((parameter, values.get(parameter.name)))
+        sections.setdefault(section, []).append(
+            ParameterRow(
+                parameter=parameter,
+                value=_shown(parameter, values.get(parameter.name)),
+                default=_shown(parameter, parameter.default),
+                changed=values.get(parameter.name) != parameter.default,
+            )
+        )
     previous = (
         MethodologyVersion.objects.filter(
             region_id=version.region_id, municipality=version.municipality, number__lt=version.number

@@ -198,3 +198,18 @@ def test_the_run_page_gives_the_share_of_listed_schools_with_positive_dynamics(c
         ("", 1, 1),
         (cast.municipality.name, 1, 1),
     ]
+
+
+def test_the_methodology_page_names_choices_in_russian_and_marks_edited_values(client, cast):
+    from analytics.methodology import CHOICE_LABELS, Methodology
+    from opora.identification.services import methodology_version_create
+
+    parameters = Methodology().to_dict()
+    parameters["low_results"]["basis"] = "ci_low"
+    methodology_version_create(
+        actor=cast.users["regional"], region=cast.region, municipality=None, parameters=parameters, comment=""
+    )
+    client.force_login(cast.users["regional"])
+    page = client.get(reverse("identification:methodology")).content.decode()
+    assert f"<b>{CHOICE_LABELS['low_results.basis']['ci_low']}</b>" in page
+    assert CHOICE_LABELS["low_results.basis"]["shrunken"] in page  # the default, beside it
