@@ -1,6 +1,9 @@
-"""Writes of assessment data that are not imports: recomputing the stored school indicators."""
+"""Writes of assessment data shared by every importer: pupil rows written in bulk, and the stored school
+indicators recomputed (now, or once at the end of a batch of imports)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import polars as pl
@@ -46,6 +49,85 @@ _PUPIL_SCHEMA: dict[str, Any] = {
     "below_minimum": pl.Boolean,
     "scores": pl.String,
 }
+
+
+#: The columns of `pupil_results_insert`'s rows, in order; task_scores as JSON text (json.dumps), as
+#: JSONField sends it.
+PUPIL_RESULT_COLUMNS = (
+    "school_assessment_id",
+    "participant_code",
+    "class_name",
+    "variant",
+    "task_scores",
+    "primary_score",
+    "mark",
+    "journal_mark",
+    "test_score",
+    "below_minimum",
+    "achievement_level",
+    "completion_pct",
+)
+INSERT_BATCH = 2000
+
+
+def pupil_results_insert(rows: list[tuple[Any, ...]]) -> None:
+    """Write pupil rows (`PUPIL_RESULT_COLUMNS` order) in the caller's transaction, by the database's
+    fastest path.
+
+    PostgreSQL: one COPY (measured on 120,000 rows: 4 s, against 19-42 s for executemany and 80 s for
+    multi-row INSERTs of 2,000 rows through the client-side binding cursor Django uses). SQLite:
+    executemany, which sqlite3 runs in C with one prepared statement. Either way the values are the ones
+    bulk_create would send: JSONField encodes with json.dumps (PostgreSQL parses the text as jsonb).
+    """
+    table = connection.ops.quote_name(PupilResult._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in PUPIL_RESULT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(PUPIL_RESULT_COLUMNS))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        for start in range(0, len(rows), INSERT_BATCH):
+            cursor.executemany(sql, rows[start : start + INSERT_BATCH])
+
+
+# Inside school_indicators_deferred(): the assessments whose indicators the commits made stale.
+_deferred: ContextVar[set[int] | None] = ContextVar("school_indicators_deferred", default=None)
+
+
+@contextmanager
+def school_indicators_deferred() -> Iterator[set[int]]:
+    """Commits inside the block leave the pupil-level indicators to its end, which recomputes each
+    assessment once.
+
+    For a run of many jobs (a CLI over a folder): recomputing whole assessments after every file costs
+    O(files²). The recompute runs even when the block fails, for the jobs already committed; between a
+    commit and the end of the block the stored indicators of its assessments lag behind its results.
+    """
+    outer = _deferred.get()
+    if outer is not None:  # nested: the outer block recomputes
+        yield outer
+        return
+    stale: set[int] = set()
+    token = _deferred.set(stale)
+    try:
+        yield stale
+    finally:
+        _deferred.reset(token)
+        if stale:
+            school_indicators_recompute(assessment_ids=sorted(stale))
+
+
+def school_indicators_stale(*, assessment_ids: Iterable[int]) -> None:
+    """The pupil results of these assessments changed: recompute their indicators now (in the caller's
+    transaction), or at the end of the enclosing `school_indicators_deferred()` block."""
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.update(assessment_ids)
+    else:
+        school_indicators_recompute(assessment_ids=assessment_ids)
 
 
 def _pupil_rows(assessment_ids: list[int]) -> list[tuple[Any, ...]]:

@@ -6,51 +6,20 @@ per job, none per pupil.
 """
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.assessments.models import Assessment, PupilResult, SchoolAssessment, Task
-from opora.assessments.services import school_indicators_recompute
+from opora.assessments.services import pupil_results_insert, school_indicators_stale
 from opora.core.models import AuditEvent
 from opora.core.services import audit_event_build, audit_event_bulk_create
 from opora.imports.fis_oko.parse import PupilLine
 from opora.imports.fis_oko.plan import CREATE, REPLACE, UNCHANGED, AssessmentPlan, FilePlan, VprPlan
 from opora.imports.models import ImportJobEvent
-
-BATCH_SIZE = 2000
-
-# Inside vpr_indicators_deferred(): the assessments whose indicators the commits made stale.
-_deferred: ContextVar[set[int] | None] = ContextVar("vpr_indicators_deferred", default=None)
-
-
-@contextmanager
-def vpr_indicators_deferred() -> Iterator[set[int]]:
-    """Commits inside the block leave the indicators to its end, which recomputes each assessment once.
-
-    For a run of many jobs (the CLI with a folder): recomputing whole assessments after every file costs
-    O(files²). The recompute runs even when the block fails, for the jobs already committed; between a
-    commit and the end of the block the stored indicators of its assessments lag behind its results.
-    """
-    outer = _deferred.get()
-    if outer is not None:  # nested: the outer block recomputes
-        yield outer
-        return
-    stale: set[int] = set()
-    token = _deferred.set(stale)
-    try:
-        yield stale
-    finally:
-        _deferred.reset(token)
-        if stale:
-            school_indicators_recompute(assessment_ids=sorted(stale))
 
 
 def vpr_assessment_get_or_create(*, procedure_id: int, plan: AssessmentPlan) -> Assessment:
@@ -87,24 +56,8 @@ def _json_score(score: Decimal | int | None) -> int | float | None:
     return int(score) if score == score.to_integral() else float(score)
 
 
-_PUPIL_COLUMNS = (
-    "school_assessment_id",
-    "participant_code",
-    "class_name",
-    "variant",
-    "task_scores",
-    "primary_score",
-    "mark",
-    "journal_mark",
-    "test_score",
-    "below_minimum",
-    "achievement_level",
-    "completion_pct",
-)
-
-
 def _pupil_rows(school_assessment_id: int, pupils: list[PupilLine]) -> list[tuple[Any, ...]]:
-    """The pupils as rows of _PUPIL_COLUMNS; task_scores as the JSON text JSONField's encoder makes."""
+    """The pupils as rows of PUPIL_RESULT_COLUMNS; task_scores as the JSON text JSONField's encoder makes."""
     return [
         (
             school_assessment_id,
@@ -122,28 +75,6 @@ def _pupil_rows(school_assessment_id: int, pupils: list[PupilLine]) -> list[tupl
         )
         for p in pupils
     ]
-
-
-def _pupil_results_insert(rows: list[tuple[Any, ...]]) -> None:
-    """Write the rows in the caller's transaction by the fastest path of the database.
-
-    PostgreSQL: one COPY (measured on 120,000 rows: 4 s, against 19-42 s for executemany and 80 s for
-    multi-row INSERTs of 2,000 rows through the client-side binding cursor Django uses). SQLite:
-    executemany, which sqlite3 runs in C with one prepared statement. Either way the values are the ones
-    bulk_create would send: JSONField encodes with json.dumps (PostgreSQL parses the text as jsonb).
-    """
-    table = connection.ops.quote_name(PupilResult._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _PUPIL_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(_PUPIL_COLUMNS))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-        for start in range(0, len(rows), BATCH_SIZE):
-            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
 
 
 def vpr_plan_apply(*, plan: VprPlan, actor: User, source: str) -> dict[str, int]:
@@ -188,14 +119,9 @@ def vpr_plan_apply(*, plan: VprPlan, actor: User, source: str) -> dict[str, int]
     for p in replaces:
         assert p.school_assessment_id is not None
         results.extend(_pupil_rows(p.school_assessment_id, p.file.pupils))
-    _pupil_results_insert(results)
+    pupil_results_insert(results)
     _log_replacements(plan, replaces, actor=actor, source=source)
-    changed = [a.pk for a in assessments.values()]
-    deferred = _deferred.get()
-    if deferred is not None:
-        deferred.update(changed)
-    else:  # the stored indicators follow the results, in the same transaction
-        school_indicators_recompute(assessment_ids=changed)
+    school_indicators_stale(assessment_ids=[a.pk for a in assessments.values()])
     return {"created": len(creates), "updated": len(replaces), "pupils_written": len(results)}
 
 

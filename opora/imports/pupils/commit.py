@@ -1,16 +1,20 @@
 """Write an error-free pupil results plan (inside the caller's transaction).
 
 New procedures, assessments and tasks first; then each school's results in each assessment: unchanged ones
-are not touched, replaced ones lose their pupil rows and get the file's. Pupils go in with bulk_create: a
-few queries per file, none per pupil. The stored indicators of the touched assessments follow.
+are not touched, replaced ones lose their pupil rows and get the file's. Pupils go in through
+`pupil_results_insert` (COPY on PostgreSQL): a few queries per file, none per pupil. The stored indicators of
+the touched assessments follow (`school_indicators_stale`: at once, or at the end of a batch).
 """
+
+import json
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.assessments.models import Assessment, Procedure, PupilResult, SchoolAssessment, Task
-from opora.assessments.services import school_indicators_recompute
+from opora.assessments.services import pupil_results_insert, school_indicators_stale
 from opora.core.models import AuditEvent
 from opora.core.services import audit_event_build, audit_event_bulk_create
 from opora.imports.models import ImportJobEvent
@@ -23,8 +27,6 @@ from opora.imports.pupils.plan import (
     GroupPlan,
     PupilPlan,
 )
-
-BATCH_SIZE = 2000
 
 
 def _procedures(plan: PupilPlan, codes: set[str]) -> dict[str, int]:
@@ -70,21 +72,22 @@ def _assessment(procedure_id: int, plan: AssessmentPlan) -> Assessment:
     return assessment
 
 
-def _pupil_results(school_assessment_id: int, group: GroupPlan) -> list[PupilResult]:
+def _pupil_rows(school_assessment_id: int, group: GroupPlan) -> list[tuple[Any, ...]]:
+    """The group's pupils as rows of PUPIL_RESULT_COLUMNS (task_scores as JSON text)."""
     return [
-        PupilResult(
-            school_assessment_id=school_assessment_id,
-            participant_code=p.code,
-            class_name=p.class_name,
-            variant=p.variant,
-            task_scores=p.task_scores,
-            primary_score=p.primary_score,
-            mark=p.mark,
-            journal_mark=p.journal_mark,
-            test_score=p.test_score,
-            below_minimum=p.below_minimum,
-            achievement_level=p.achievement_level,
-            completion_pct=p.completion_pct,
+        (
+            school_assessment_id,
+            p.code,
+            p.class_name,
+            p.variant,
+            json.dumps(p.task_scores),
+            p.primary_score,
+            p.mark,
+            p.journal_mark,
+            p.test_score,
+            p.below_minimum,
+            p.achievement_level,
+            p.completion_pct,
         )
         for p in group.pupils
     ]
@@ -131,16 +134,15 @@ def pupil_results_plan_apply(*, plan: PupilPlan, actor: User, source: str) -> di
             list(replaced.values()),
             ["source_file", "source_sha256", "import_job", "participants_declared", "updated_at"],
         )
-    results: list[PupilResult] = []
+    results: list[tuple[Any, ...]] = []
     for g, row in zip(creates, new_rows, strict=True):
-        results.extend(_pupil_results(row.pk, g))
+        results.extend(_pupil_rows(row.pk, g))
     for g in replaces:
         assert g.school_assessment_id is not None
-        results.extend(_pupil_results(g.school_assessment_id, g))
-    PupilResult.objects.bulk_create(results, batch_size=BATCH_SIZE)
+        results.extend(_pupil_rows(g.school_assessment_id, g))
+    pupil_results_insert(results)
     _log_replacements(plan, replaces, actor=actor, source=source)
-    # The stored indicators follow the results, in the same transaction.
-    school_indicators_recompute(assessment_ids=[a.pk for a in assessments.values()])
+    school_indicators_stale(assessment_ids=[a.pk for a in assessments.values()])
     return {
         "created": len(creates),
         "updated": len(replaces),

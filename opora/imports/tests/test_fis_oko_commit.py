@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.db import connection
 
 from opora.assessments.models import Assessment, Procedure, PupilResult, SchoolAssessment, Subject
-from opora.imports.fis_oko.commit import _pupil_results_insert, _pupil_rows
+from opora.assessments.services import pupil_results_insert
+from opora.imports.fis_oko.commit import _pupil_rows
 from opora.imports.fis_oko.parse import PupilLine
 
 LINES = [
@@ -53,7 +54,7 @@ def test_it_stores_pupil_rows_exactly_as_bulk_create_does(cast):
         _school_assessment(cast),
         SchoolAssessment.objects.create(assessment=Assessment.objects.get(), school=cast.neighbour_school),
     )
-    _pupil_results_insert(_pupil_rows(ours.pk, LINES))
+    pupil_results_insert(_pupil_rows(ours.pk, LINES))
     PupilResult.objects.bulk_create(
         PupilResult(
             school_assessment=orm,

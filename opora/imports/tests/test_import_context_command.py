@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from opora.imports.management.commands.import_context import context_paths_collect
+from opora.imports.batch import paths_collect
+from opora.imports.management.commands.import_context import Command as ContextCommand
 from opora.imports.models import ImportJob
 from opora.imports.tests.test_context import context_row, csv_bytes
 from opora.registry.models import SchoolContext
@@ -85,4 +86,4 @@ def test_it_collects_folders_once_and_in_order(tmp_path):
     top = write(tmp_path / "x" / "a.csv", b"")
     write(tmp_path / "x" / "~$a.xlsx", b"")
     write(tmp_path / "x" / ".hidden" / "c.csv", b"")
-    assert context_paths_collect([tmp_path / "x", top]) == [top, nested]
+    assert paths_collect([tmp_path / "x", top], ContextCommand.suffixes) == [top, nested]

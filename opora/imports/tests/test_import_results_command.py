@@ -9,11 +9,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from opora.assessments import services
 from opora.assessments.models import Assessment, PupilResult, SchoolIndicator
 from opora.assessments.services import school_indicators_recompute
-from opora.imports.fis_oko import commit, importer
+from opora.imports.batch import paths_collect
+from opora.imports.fis_oko import importer
 from opora.imports.fis_oko.layout import VprPupil
-from opora.imports.management.commands.import_results import results_paths_collect
+from opora.imports.management.commands.import_results import Command as ResultsCommand
 from opora.imports.models import ImportJob
 from opora.imports.tests.test_fis_oko_vpr import P1, SHEET, edited, pupils, vpr_bytes, zip_bytes
 
@@ -176,7 +178,7 @@ def test_it_collects_paths_in_order_once_each(tmp_path):
     for name in ("b/2.zip", "b/1.XLSX", "a/z.xlsx", "a/.x/hidden.xlsx", "c.xlsx", "a/skip.csv"):
         write(tmp_path / name, b"")
     named = tmp_path / "b" / ".." / "c.xlsx"  # the same file as the folder's c.xlsx, spelt otherwise
-    assert results_paths_collect([named, tmp_path]) == [
+    assert paths_collect([named, tmp_path], ResultsCommand.suffixes) == [
         named,
         *(tmp_path / p for p in ("a/z.xlsx", "b/1.XLSX", "b/2.zip")),
     ]
@@ -201,13 +203,13 @@ def test_it_recomputes_the_indicators_once_and_leaves_them_as_a_fresh_recompute(
     write(tmp_path / "b.xlsx", vpr_bytes(cast.sibling))
     write(tmp_path / "c.xlsx", vpr_bytes(cast.neighbour_school))
     calls: list[list[int]] = []
-    real = commit.school_indicators_recompute
+    real = services.school_indicators_recompute
 
     def counted(*, assessment_ids):
         calls.append(list(assessment_ids))
         return real(assessment_ids=assessment_ids)
 
-    monkeypatch.setattr(commit, "school_indicators_recompute", counted)
+    monkeypatch.setattr(services, "school_indicators_recompute", counted)
     run(str(tmp_path), "--user", "regional")
     assert len(calls) == 1  # once for the run, not once per file
     stored = indicator_rows()
