@@ -5,11 +5,10 @@ from opora.imports import views
 app_name = "imports"
 urlpatterns = [
     path("", views.job_list, name="job-list"),
-    path("register/upload/", views.register_upload, name="register-upload"),
-    path("vpr/upload/", views.vpr_upload, name="vpr-upload"),
-    path("context/upload/", views.context_upload, name="context-upload"),
-    path("pupil-results/upload/", views.pupil_results_upload, name="pupil-results-upload"),
-    path("school-results/upload/", views.school_results_upload, name="school-results-upload"),
+    *(
+        path(f"{page.slug}/upload/", views.upload, {"kind": kind}, name=f"{page.slug}-upload")
+        for kind, page in views.UPLOAD_PAGES.items()
+    ),
     path("<int:job_pk>/", views.job_detail, name="job-detail"),
     path("<int:job_pk>/commit/", views.job_commit, name="job-commit"),
     path("<int:job_pk>/cancel/", views.job_cancel, name="job-cancel"),

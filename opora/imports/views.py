@@ -1,3 +1,7 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -34,15 +38,47 @@ from opora.imports.services import (
 )
 from opora.registry.services import SchoolAliasConflictError
 
-#: The upload page of each kind and the label of its button on the import history.
-UPLOAD_PAGES: dict[str, tuple[str, str | Promise]] = {
-    ImportJob.Kind.REGISTER: ("imports:register-upload", gettext_lazy("Upload the school register")),
-    ImportJob.Kind.VPR_RESULTS: ("imports:vpr-upload", gettext_lazy("Upload VPR results")),
-    ImportJob.Kind.CONTEXT: ("imports:context-upload", gettext_lazy("Upload social passports")),
-    ImportJob.Kind.PUPIL_RESULTS: ("imports:pupil-results-upload", gettext_lazy("Upload pupil results")),
-    ImportJob.Kind.SCHOOL_RESULTS: (
-        "imports:school-results-upload",
+
+@dataclass(frozen=True)
+class UploadPage:
+    """The upload page of one kind of import: its URL, the button on the import history, its template
+    (which explains the format) and the columns of the format it lists."""
+
+    slug: str  # the URL is imports/<slug>/upload/, named imports:<slug>-upload
+    button: str | Promise
+    template: str
+    columns: Sequence[Any] = ()
+    file_label: str | Promise = ""
+
+    @property
+    def url_name(self) -> str:
+        return f"imports:{self.slug}-upload"
+
+
+UPLOAD_PAGES: dict[str, UploadPage] = {
+    ImportJob.Kind.REGISTER: UploadPage(
+        "register", gettext_lazy("Upload the school register"), "imports/register_upload.html", COLUMNS
+    ),
+    ImportJob.Kind.VPR_RESULTS: UploadPage(
+        "vpr",
+        gettext_lazy("Upload VPR results"),
+        "imports/vpr_upload.html",
+        file_label=gettext_lazy("File (XLSX, or a ZIP archive of XLSX files)"),
+    ),
+    ImportJob.Kind.CONTEXT: UploadPage(
+        "context", gettext_lazy("Upload social passports"), "imports/context_upload.html", CONTEXT_COLUMNS
+    ),
+    ImportJob.Kind.PUPIL_RESULTS: UploadPage(
+        "pupil-results",
+        gettext_lazy("Upload pupil results"),
+        "imports/pupil_results_upload.html",
+        PUPIL_COLUMNS,
+    ),
+    ImportJob.Kind.SCHOOL_RESULTS: UploadPage(
+        "school-results",
         gettext_lazy("Upload results per school"),
+        "imports/school_results_upload.html",
+        SCHOOL_RESULTS_COLUMNS,
     ),
 }
 
@@ -59,21 +95,21 @@ def job_list(request: HttpRequest) -> HttpResponse:
         "imports/job_list.html",
         {
             "page": page,
-            "uploads": [(url, label) for kind, (url, label) in UPLOAD_PAGES.items() if kind in kinds],
+            "uploads": [(page.url_name, page.button) for kind, page in UPLOAD_PAGES.items() if kind in kinds],
         },
     )
 
 
-def _upload(
-    request: HttpRequest, *, kind: str, template: str, context: dict[str, object], file_label: str = ""
-) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, kind: str) -> HttpResponse:
     """Upload a file as a job of this kind, check it at once and show its page; 404 for who may not."""
     user: User = request.user  # type: ignore[assignment]
+    page = UPLOAD_PAGES[kind]
     if not import_kind_allowed(user=user, kind=kind):
         raise Http404
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    if file_label:
-        form.fields["file"].label = file_label
+    if page.file_label:
+        form.fields["file"].label = str(page.file_label)
     if form.is_bound and form.is_valid():
         try:
             job = import_job_create(user=user, kind=kind, uploaded_file=form.cleaned_data["file"])
@@ -82,58 +118,7 @@ def _upload(
         else:
             import_job_validate(job=job)
             return redirect("imports:job-detail", job_pk=job.pk)
-    return render(request, template, {"form": form, **context})
-
-
-@require_http_methods(["GET", "POST"])
-def register_upload(request: HttpRequest) -> HttpResponse:
-    return _upload(
-        request,
-        kind=ImportJob.Kind.REGISTER,
-        template="imports/register_upload.html",
-        context={"columns": COLUMNS},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def vpr_upload(request: HttpRequest) -> HttpResponse:
-    return _upload(
-        request,
-        kind=ImportJob.Kind.VPR_RESULTS,
-        template="imports/vpr_upload.html",
-        context={},
-        file_label=_("File (XLSX, or a ZIP archive of XLSX files)"),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def context_upload(request: HttpRequest) -> HttpResponse:
-    return _upload(
-        request,
-        kind=ImportJob.Kind.CONTEXT,
-        template="imports/context_upload.html",
-        context={"columns": CONTEXT_COLUMNS},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def school_results_upload(request: HttpRequest) -> HttpResponse:
-    return _upload(
-        request,
-        kind=ImportJob.Kind.SCHOOL_RESULTS,
-        template="imports/school_results_upload.html",
-        context={"columns": SCHOOL_RESULTS_COLUMNS},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def pupil_results_upload(request: HttpRequest) -> HttpResponse:
-    return _upload(
-        request,
-        kind=ImportJob.Kind.PUPIL_RESULTS,
-        template="imports/pupil_results_upload.html",
-        context={"columns": PUPIL_COLUMNS},
-    )
+    return render(request, page.template, {"form": form, "columns": page.columns})
 
 
 @require_GET
