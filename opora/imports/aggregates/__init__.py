@@ -18,7 +18,7 @@ from opora.imports.aggregates.validate import (
     AggregateValidator,
     preview_item,
 )
-from opora.imports.base import Validation
+from opora.imports.base import Validation, validation_checked, validation_unreadable
 from opora.imports.errors import RowError
 from opora.imports.readers import ReaderError, read_table
 
@@ -38,37 +38,24 @@ def school_results_validate(
     *, source: IO[bytes], file_name: str, user: User, job_id: int | None = None
 ) -> Validation:
     """Read the file and check every row for this user; never writes."""
-    validator: AggregateValidator | None = None
     try:
         table = read_table(source, file_name=file_name, header_match=is_header)
         validator = AggregateValidator(table, user, sha256=_sha256(source), job_id=job_id)
         plan = validator.run()
     except ReaderError as error:  # the file is unreadable, at its start or further down
-        counts = _counts(None, None)
-        counts["errors"] = 1
-        return Validation(
-            errors=[RowError.from_reader_error(error)], counts=counts, preview={"counts": counts}
-        )
-    counts = _counts(validator, plan)
-    if plan is None:
-        return Validation(
-            errors=validator.errors, warnings=validator.warnings, counts=counts, preview={"counts": counts}
-        )
-    return Validation(
-        errors=[], warnings=validator.warnings, counts=counts, preview=_preview(plan, counts), plan=plan
+        unreadable = validation_unreadable(RowError.from_reader_error(error))
+        unreadable.counts["skipped"] = 0
+        return unreadable
+    changes = (len(plan.of(CREATE)), len(plan.of(REPLACE)), len(plan.of(UNCHANGED))) if plan else (0, 0, 0)
+    return validation_checked(
+        rows=validator.row_count,
+        errors=validator.errors,
+        warnings=validator.warnings,
+        changes=changes,
+        plan=plan,
+        preview=lambda counts: _preview(plan, counts) if plan else {"counts": counts},
+        skipped=plan.skipped if plan else 0,
     )
-
-
-def _counts(validator: AggregateValidator | None, plan: AggregatePlan | None) -> dict[str, int]:
-    return {
-        "rows": validator.row_count if validator else 0,
-        "skipped": plan.skipped if plan else 0,
-        "create": len(plan.of(CREATE)) if plan else 0,
-        "update": len(plan.of(REPLACE)) if plan else 0,
-        "unchanged": len(plan.of(UNCHANGED)) if plan else 0,
-        "errors": len(validator.errors) if validator else 0,
-        "warnings": len(validator.warnings) if validator else 0,
-    }
 
 
 def _preview(plan: AggregatePlan, counts: dict[str, int]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
-from opora.imports.base import Validation
+from opora.imports.base import Validation, validation_checked, validation_unreadable
 from opora.imports.context.commit import context_plan_apply
 from opora.imports.context.format import COLUMNS, HEADER_WORDS
 from opora.imports.context.validate import (
@@ -36,25 +36,14 @@ def context_file_validate(*, source: IO[bytes], file_name: str, user: User) -> V
         validator = ContextValidator(table, user)
         plan = validator.run()
     except ReaderError as error:  # the file is unreadable, at its start or further down
-        counts = {"rows": 0, "create": 0, "update": 0, "unchanged": 0, "errors": 1, "warnings": 0}
-        return Validation(
-            errors=[RowError.from_reader_error(error)], counts=counts, preview={"counts": counts}
-        )
-    ok = not validator.errors
-    counts = {
-        "rows": validator.row_count,
-        "create": len(plan.of(CREATE)) if ok else 0,
-        "update": len(plan.of(UPDATE)) if ok else 0,
-        "unchanged": len(plan.of(UNCHANGED)) if ok else 0,
-        "errors": len(validator.errors),
-        "warnings": len(validator.warnings),
-    }
-    return Validation(
+        return validation_unreadable(RowError.from_reader_error(error))
+    return validation_checked(
+        rows=validator.row_count,
         errors=validator.errors,
         warnings=validator.warnings,
-        counts=counts,
-        preview=_preview(plan, counts) if ok else {"counts": counts},
-        plan=plan if ok else None,
+        changes=(len(plan.of(CREATE)), len(plan.of(UPDATE)), len(plan.of(UNCHANGED))),
+        plan=plan,
+        preview=lambda counts: _preview(plan, counts),
     )
 
 

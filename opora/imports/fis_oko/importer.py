@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.access import schools_visible_to
 from opora.accounts.models import User
 from opora.assessments.models import Assessment, MarkScale, Procedure, SchoolAssessment, Subject
-from opora.imports.base import Validation
+from opora.imports.base import Validation, pupil_results_summary
 from opora.imports.errors import RowError
 from opora.imports.fis_oko.commit import vpr_plan_apply
 from opora.imports.fis_oko.layout import MARK, fold
@@ -429,11 +429,4 @@ class VprResultsImporter:
         return vpr_plan_apply(plan=validation.plan, actor=user, source=source)
 
     def summary(self, applied: dict[str, int]) -> str:
-        return _(
-            "Committed: results of %(created)s school-assessments added, %(updated)s replaced, "
-            "%(pupils)s pupil results written."
-        ) % {
-            "created": applied.get("created", 0),
-            "updated": applied.get("updated", 0),
-            "pupils": applied.get("pupils_written", 0),
-        }
+        return pupil_results_summary(applied)

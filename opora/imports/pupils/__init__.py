@@ -8,7 +8,12 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
-from opora.imports.base import Validation
+from opora.imports.base import (
+    Validation,
+    pupil_results_summary,
+    validation_checked,
+    validation_unreadable,
+)
 from opora.imports.errors import RowError
 from opora.imports.pupils.commit import pupil_results_plan_apply
 from opora.imports.pupils.format import COLUMNS, is_header
@@ -38,38 +43,25 @@ def pupil_results_validate(
 ) -> Validation:
     """Read the file and check every row for this user; never writes."""
     sha256, head = _sha256(source)
-    counts = {"rows": 0, "create": 0, "update": 0, "unchanged": 0, "errors": 1, "warnings": 0}
     if head.startswith(OLE2_MAGIC):
         message = _(
             "the file is a legacy Excel workbook (XLS). Open it in Excel or LibreOffice, save it as "
             "XLSX and upload it again"
         )
-        return Validation(
-            errors=[RowError(file_name, None, None, "", message)], counts=counts, preview={"counts": counts}
-        )
+        return validation_unreadable(RowError(file_name, None, None, "", message))
     try:
         table = read_table(source, file_name=file_name, header_match=is_header)
         validator = PupilResultsValidator(table, user, sha256=sha256, job_id=job_id)
         plan = validator.run()
     except ReaderError as error:  # the file is unreadable, at its start or further down
-        return Validation(
-            errors=[RowError.from_reader_error(error)], counts=counts, preview={"counts": counts}
-        )
-    ok = not validator.errors
-    counts = {
-        "rows": validator.row_count,
-        "create": len(plan.of(CREATE)) if ok else 0,
-        "update": len(plan.of(REPLACE)) if ok else 0,
-        "unchanged": len(plan.of(UNCHANGED)) if ok else 0,
-        "errors": len(validator.errors),
-        "warnings": len(validator.warnings),
-    }
-    return Validation(
+        return validation_unreadable(RowError.from_reader_error(error))
+    return validation_checked(
+        rows=validator.row_count,
         errors=validator.errors,
         warnings=validator.warnings,
-        counts=counts,
-        preview=_preview(plan, counts) if ok else {"counts": counts},
-        plan=plan if ok else None,
+        changes=(len(plan.of(CREATE)), len(plan.of(REPLACE)), len(plan.of(UNCHANGED))),
+        plan=plan,
+        preview=lambda counts: _preview(plan, counts),
     )
 
 
@@ -106,11 +98,4 @@ class PupilResultsImporter:
         return pupil_results_plan_apply(plan=validation.plan, actor=user, source=source)
 
     def summary(self, applied: dict[str, int]) -> str:
-        return _(
-            "Committed: results of %(created)s school-assessments added, %(updated)s replaced, "
-            "%(pupils)s pupil results written."
-        ) % {
-            "created": applied.get("created", 0),
-            "updated": applied.get("updated", 0),
-            "pupils": applied.get("pupils_written", 0),
-        }
+        return pupil_results_summary(applied)

@@ -6,7 +6,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
-from opora.imports.base import Validation
+from opora.imports.base import Validation, validation_checked, validation_unreadable
 from opora.imports.errors import RowError
 from opora.imports.readers import ReaderError, read_table
 from opora.imports.register.commit import register_plan_apply
@@ -28,26 +28,14 @@ def register_file_validate(*, source: IO[bytes], file_name: str, user: User) -> 
         validator = RegisterValidator(table, user)
         plan = validator.run()
     except ReaderError as error:  # the file is unreadable, at its start or further down
-        counts = {"rows": 0, "create": 0, "update": 0, "unchanged": 0, "errors": 1, "warnings": 0}
-        return Validation(
-            errors=[RowError.from_reader_error(error)], counts=counts, preview={"counts": counts}
-        )
-    counts = {
-        "rows": validator.row_count,
-        "create": len(plan.of(CREATE)),
-        "update": len(plan.of(UPDATE)),
-        "unchanged": len(plan.of(UNCHANGED)),
-        "errors": len(validator.errors),
-        "warnings": len(validator.warnings),
-    }
-    if validator.errors:
-        counts.update(create=0, update=0, unchanged=0)
-    return Validation(
+        return validation_unreadable(RowError.from_reader_error(error))
+    return validation_checked(
+        rows=validator.row_count,
         errors=validator.errors,
         warnings=validator.warnings,
-        counts=counts,
-        preview=_preview(plan, counts) if not validator.errors else {"counts": counts},
-        plan=plan if not validator.errors else None,
+        changes=(len(plan.of(CREATE)), len(plan.of(UPDATE)), len(plan.of(UNCHANGED))),
+        plan=plan,
+        preview=lambda counts: _preview(plan, counts),
     )
 
 
