@@ -6,7 +6,6 @@ in the same transaction.
 """
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.assessments.models import Assessment, Procedure, SchoolAggregateResult
@@ -17,11 +16,10 @@ from opora.imports.aggregates.validate import (
     CREATE,
     REPLACE,
     UNCHANGED,
-    AggregateItem,
     AggregatePlan,
     ItemKey,
 )
-from opora.imports.models import ImportJobEvent
+from opora.imports.replacements import Replacement, replacements_log
 
 BATCH_SIZE = 1000
 WRITTEN_FIELDS = [
@@ -120,7 +118,29 @@ def aggregate_plan_apply(plan: AggregatePlan, *, actor: User, source: str) -> di
         [*WRITTEN_FIELDS, "source_file", "source_sha256", "import_job", "updated_at"],
         batch_size=BATCH_SIZE,
     )
-    _log_replacements(plan, replaces, actor=actor, source=source, events=events)
+    events += replacements_log(
+        [
+            Replacement(
+                object_id=item.result_id,
+                file_name=plan.file_name,
+                school=item.school,
+                assessment=item.assessment,
+                old_count=item.old_participants,
+                new_count=item.values["participants"],
+                details={
+                    "new_sha256": plan.sha256,
+                    "old_participants": item.old_participants,
+                    "new_participants": item.values["participants"],
+                },
+            )
+            for item in replaces
+        ],
+        job_id=plan.job_id,
+        actor=actor,
+        source=source,
+        action="school_aggregate_result_replace",
+        object_type="assessments.schoolaggregateresult",
+    )
     audit_event_bulk_create(events)
     school_aggregate_indicators_recompute(assessment_ids=sorted(set(assessments.values())))
     return {
@@ -128,42 +148,3 @@ def aggregate_plan_apply(plan: AggregatePlan, *, actor: User, source: str) -> di
         "updated": len(replaces),
         "procedures_created": sum(1 for e in events if e.action == "procedure_create"),
     }
-
-
-def _log_replacements(
-    plan: AggregatePlan, replaces: list[AggregateItem], *, actor: User, source: str, events: list[AuditEvent]
-) -> None:
-    job_events: list[ImportJobEvent] = []
-    for item in replaces:
-        message = _(
-            "Results of %(school)s in %(assessment)s replaced from «%(file)s»: %(old)s participants before, "
-            "%(new)s now."
-        ) % {
-            "school": item.school,
-            "assessment": item.assessment,
-            "file": plan.file_name,
-            "old": item.old_participants,
-            "new": item.values["participants"],
-        }
-        if plan.job_id is not None:
-            job_events.append(
-                ImportJobEvent(job_id=plan.job_id, level=ImportJobEvent.Level.WARNING, message=message)
-            )
-        events.append(
-            audit_event_build(
-                actor=actor,
-                action="school_aggregate_result_replace",
-                object_type="assessments.schoolaggregateresult",
-                object_id=item.result_id,
-                summary=f"{item.school} · {item.assessment}",
-                details={
-                    "source": source,
-                    "file": plan.file_name,
-                    "new_sha256": plan.sha256,
-                    "old_participants": item.old_participants,
-                    "new_participants": item.values["participants"],
-                    "import_job": plan.job_id,
-                },
-            )
-        )
-    ImportJobEvent.objects.bulk_create(job_events)

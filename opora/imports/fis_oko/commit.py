@@ -10,16 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.assessments.models import Assessment, PupilResult, SchoolAssessment, Task
 from opora.assessments.services import pupil_results_insert, school_indicators_stale
-from opora.core.models import AuditEvent
-from opora.core.services import audit_event_build, audit_event_bulk_create
+from opora.core.services import audit_event_bulk_create
 from opora.imports.fis_oko.parse import PupilLine
-from opora.imports.fis_oko.plan import CREATE, REPLACE, UNCHANGED, AssessmentPlan, FilePlan, VprPlan
-from opora.imports.models import ImportJobEvent
+from opora.imports.fis_oko.plan import CREATE, REPLACE, UNCHANGED, AssessmentPlan, VprPlan
+from opora.imports.replacements import Replacement, replacements_log
 
 
 def vpr_assessment_get_or_create(*, procedure_id: int, plan: AssessmentPlan) -> Assessment:
@@ -120,47 +118,31 @@ def vpr_plan_apply(*, plan: VprPlan, actor: User, source: str) -> dict[str, int]
         assert p.school_assessment_id is not None
         results.extend(_pupil_rows(p.school_assessment_id, p.file.pupils))
     pupil_results_insert(results)
-    _log_replacements(plan, replaces, actor=actor, source=source)
+    audit_event_bulk_create(
+        replacements_log(
+            [
+                Replacement(
+                    object_id=p.school_assessment_id,
+                    file_name=p.file.file_name,
+                    school=p.school,
+                    assessment=plan.assessments[p.key].title,
+                    old_count=p.old_count,
+                    new_count=len(p.file.pupils),
+                    details={
+                        "old_sha256": p.old_sha256,
+                        "new_sha256": p.file.sha256,
+                        "old_count": p.old_count,
+                        "new_count": len(p.file.pupils),
+                    },
+                )
+                for p in replaces
+            ],
+            job_id=plan.job_id,
+            actor=actor,
+            source=source,
+            action="school_assessment_replace",
+            object_type="assessments.schoolassessment",
+        )
+    )
     school_indicators_stale(assessment_ids=[a.pk for a in assessments.values()])
     return {"created": len(creates), "updated": len(replaces), "pupils_written": len(results)}
-
-
-def _log_replacements(plan: VprPlan, replaces: list[FilePlan], *, actor: User, source: str) -> None:
-    events: list[AuditEvent] = []
-    job_events: list[ImportJobEvent] = []
-    for p in replaces:
-        title = plan.assessments[p.key].title
-        message = _(
-            "Results of %(school)s in %(assessment)s replaced from «%(file)s»: %(old)s participants before, "
-            "%(new)s now."
-        ) % {
-            "school": p.school,
-            "assessment": title,
-            "file": p.file.file_name,
-            "old": p.old_count,
-            "new": len(p.file.pupils),
-        }
-        if plan.job_id is not None:
-            job_events.append(
-                ImportJobEvent(job_id=plan.job_id, level=ImportJobEvent.Level.WARNING, message=message)
-            )
-        events.append(
-            audit_event_build(
-                actor=actor,
-                action="school_assessment_replace",
-                object_type="assessments.schoolassessment",
-                object_id=p.school_assessment_id,
-                summary=f"{p.school} · {title}",
-                details={
-                    "source": source,
-                    "file": p.file.file_name,
-                    "old_sha256": p.old_sha256,
-                    "new_sha256": p.file.sha256,
-                    "old_count": p.old_count,
-                    "new_count": len(p.file.pupils),
-                    "import_job": plan.job_id,
-                },
-            )
-        )
-    ImportJobEvent.objects.bulk_create(job_events)
-    audit_event_bulk_create(events)

@@ -10,14 +10,11 @@ import json
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.assessments.models import Assessment, Procedure, PupilResult, SchoolAssessment, Task
 from opora.assessments.services import pupil_results_insert, school_indicators_stale
-from opora.core.models import AuditEvent
-from opora.core.services import audit_event_build, audit_event_bulk_create
-from opora.imports.models import ImportJobEvent
+from opora.core.services import audit_event_bulk_create
 from opora.imports.pupils.plan import (
     CREATE,
     REPLACE,
@@ -27,6 +24,7 @@ from opora.imports.pupils.plan import (
     GroupPlan,
     PupilPlan,
 )
+from opora.imports.replacements import Replacement, replacements_log
 
 
 def _procedures(plan: PupilPlan, codes: set[str]) -> dict[str, int]:
@@ -141,7 +139,32 @@ def pupil_results_plan_apply(*, plan: PupilPlan, actor: User, source: str) -> di
         assert g.school_assessment_id is not None
         results.extend(_pupil_rows(g.school_assessment_id, g))
     pupil_results_insert(results)
-    _log_replacements(plan, replaces, actor=actor, source=source)
+    audit_event_bulk_create(
+        replacements_log(
+            [
+                Replacement(
+                    object_id=g.school_assessment_id,
+                    file_name=plan.file_name,
+                    school=g.school,
+                    assessment=plan.assessments[g.key].title,
+                    old_count=g.old_count,
+                    new_count=len(g.pupils),
+                    details={
+                        "old_sha256": g.old_sha256,
+                        "new_sha256": plan.sha256,
+                        "old_count": g.old_count,
+                        "new_count": len(g.pupils),
+                    },
+                )
+                for g in replaces
+            ],
+            job_id=plan.job_id,
+            actor=actor,
+            source=source,
+            action="school_assessment_replace",
+            object_type="assessments.schoolassessment",
+        )
+    )
     school_indicators_stale(assessment_ids=[a.pk for a in assessments.values()])
     return {
         "created": len(creates),
@@ -149,44 +172,3 @@ def pupil_results_plan_apply(*, plan: PupilPlan, actor: User, source: str) -> di
         "pupils_written": len(results),
         "procedures_created": procedures_created,
     }
-
-
-def _log_replacements(plan: PupilPlan, replaces: list[GroupPlan], *, actor: User, source: str) -> None:
-    events: list[AuditEvent] = []
-    job_events: list[ImportJobEvent] = []
-    for g in replaces:
-        title = plan.assessments[g.key].title
-        message = _(
-            "Results of %(school)s in %(assessment)s replaced from «%(file)s»: %(old)s participants before, "
-            "%(new)s now."
-        ) % {
-            "school": g.school,
-            "assessment": title,
-            "file": plan.file_name,
-            "old": g.old_count,
-            "new": len(g.pupils),
-        }
-        if plan.job_id is not None:
-            job_events.append(
-                ImportJobEvent(job_id=plan.job_id, level=ImportJobEvent.Level.WARNING, message=message)
-            )
-        events.append(
-            audit_event_build(
-                actor=actor,
-                action="school_assessment_replace",
-                object_type="assessments.schoolassessment",
-                object_id=g.school_assessment_id,
-                summary=f"{g.school} · {title}",
-                details={
-                    "source": source,
-                    "file": plan.file_name,
-                    "old_sha256": g.old_sha256,
-                    "new_sha256": plan.sha256,
-                    "old_count": g.old_count,
-                    "new_count": len(g.pupils),
-                    "import_job": plan.job_id,
-                },
-            )
-        )
-    ImportJobEvent.objects.bulk_create(job_events)
-    audit_event_bulk_create(events)
