@@ -10,7 +10,16 @@ import polars as pl
 from django.db import connection, transaction
 
 from analytics.indicators import compare_task_completion, school_indicators, task_completion
-from opora.assessments.models import Assessment, PupilResult, SchoolAssessment, SchoolIndicator, Task
+from opora.accounts.models import User
+from opora.assessments.models import (
+    Assessment,
+    Procedure,
+    PupilResult,
+    SchoolAssessment,
+    SchoolIndicator,
+    Task,
+)
+from opora.core.services import audit_event_create
 from opora.registry.models import School
 
 _HEADLINE = (
@@ -390,3 +399,25 @@ def school_aggregate_indicators_recompute(*, assessment_ids: Iterable[int]) -> i
         ).delete()
         SchoolIndicator.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def procedure_regional_get_or_create(
+    *, code: str, name: str, actor: User | None, details: dict[str, Any]
+) -> tuple[Procedure, bool]:
+    """The procedure with this code, and whether it was created: a label Opora does not know becomes a
+    regional diagnostic (outcome: achievement levels and % completion), its creation audited with `details`
+    (file, job…)."""
+    procedure, created = Procedure.objects.get_or_create(
+        code=code,
+        defaults={"name": name, "level": Procedure.Level.REGIONAL, "outcome": Procedure.Outcome.LEVEL},
+    )
+    if created:
+        audit_event_create(
+            actor=actor,
+            action="procedure_create",
+            object_type="assessments.procedure",
+            object_id=procedure.pk,
+            summary=code,
+            details=details,
+        )
+    return procedure, created

@@ -8,10 +8,9 @@ in the same transaction.
 from django.utils import timezone
 
 from opora.accounts.models import User
-from opora.assessments.models import Assessment, Procedure, SchoolAggregateResult
-from opora.assessments.services import school_aggregate_indicators_recompute
-from opora.core.models import AuditEvent
-from opora.core.services import audit_event_build, audit_event_bulk_create
+from opora.assessments.models import Assessment, SchoolAggregateResult
+from opora.assessments.services import procedure_regional_get_or_create, school_aggregate_indicators_recompute
+from opora.core.services import audit_event_bulk_create
 from opora.imports.aggregates.validate import (
     CREATE,
     REPLACE,
@@ -43,30 +42,22 @@ WRITTEN_FIELDS = [
 ]
 
 
-def _procedures(plan: AggregatePlan, *, actor: User, source: str, events: list[AuditEvent]) -> dict[str, int]:
-    """The plan's procedures by code; a new label becomes a regional procedure with levels as outcome."""
+def _procedures(plan: AggregatePlan, *, actor: User, source: str) -> tuple[dict[str, int], int]:
+    """The plan's procedures by code, and how many were created: a new label becomes a regional procedure
+    with levels as outcome."""
     found: dict[str, int] = {}
+    created = 0
     for code, pk in plan.procedures.items():
-        if pk is not None:
-            found[code] = pk
-            continue
-        procedure, created = Procedure.objects.get_or_create(
-            code=code,
-            defaults={"name": code, "level": Procedure.Level.REGIONAL, "outcome": Procedure.Outcome.LEVEL},
-        )
-        found[code] = procedure.pk
-        if created:
-            events.append(
-                audit_event_build(
-                    actor=actor,
-                    action="procedure_create",
-                    object_type="assessments.procedure",
-                    object_id=procedure.pk,
-                    summary=code,
-                    details={"source": source, "file": plan.file_name, "import_job": plan.job_id},
-                )
+        if pk is None:
+            procedure, new = procedure_regional_get_or_create(
+                code=code,
+                name=code,
+                actor=actor,
+                details={"source": source, "file": plan.file_name, "import_job": plan.job_id},
             )
-    return found
+            pk, created = procedure.pk, created + new
+        found[code] = pk
+    return found, created
 
 
 def _assessments(plan: AggregatePlan, procedures: dict[str, int], keys: set[ItemKey]) -> dict[ItemKey, int]:
@@ -87,8 +78,7 @@ def aggregate_plan_apply(plan: AggregatePlan, *, actor: User, source: str) -> di
     written = [item for item in plan.items if item.action != UNCHANGED]
     if not written:
         return {"created": 0, "updated": 0, "procedures_created": 0}
-    events: list[AuditEvent] = []
-    procedures = _procedures(plan, actor=actor, source=source, events=events)
+    procedures, procedures_created = _procedures(plan, actor=actor, source=source)
     assessments = _assessments(plan, procedures, {item.key for item in written})
     creates, replaces = plan.of(CREATE), plan.of(REPLACE)
     provenance = {
@@ -118,33 +108,34 @@ def aggregate_plan_apply(plan: AggregatePlan, *, actor: User, source: str) -> di
         [*WRITTEN_FIELDS, "source_file", "source_sha256", "import_job", "updated_at"],
         batch_size=BATCH_SIZE,
     )
-    events += replacements_log(
-        [
-            Replacement(
-                object_id=item.result_id,
-                file_name=plan.file_name,
-                school=item.school,
-                assessment=item.assessment,
-                old_count=item.old_participants,
-                new_count=item.values["participants"],
-                details={
-                    "new_sha256": plan.sha256,
-                    "old_participants": item.old_participants,
-                    "new_participants": item.values["participants"],
-                },
-            )
-            for item in replaces
-        ],
-        job_id=plan.job_id,
-        actor=actor,
-        source=source,
-        action="school_aggregate_result_replace",
-        object_type="assessments.schoolaggregateresult",
+    audit_event_bulk_create(
+        replacements_log(
+            [
+                Replacement(
+                    object_id=item.result_id,
+                    file_name=plan.file_name,
+                    school=item.school,
+                    assessment=item.assessment,
+                    old_count=item.old_participants,
+                    new_count=item.values["participants"],
+                    details={
+                        "new_sha256": plan.sha256,
+                        "old_participants": item.old_participants,
+                        "new_participants": item.values["participants"],
+                    },
+                )
+                for item in replaces
+            ],
+            job_id=plan.job_id,
+            actor=actor,
+            source=source,
+            action="school_aggregate_result_replace",
+            object_type="assessments.schoolaggregateresult",
+        )
     )
-    audit_event_bulk_create(events)
     school_aggregate_indicators_recompute(assessment_ids=sorted(set(assessments.values())))
     return {
         "created": len(creates),
         "updated": len(replaces),
-        "procedures_created": sum(1 for e in events if e.action == "procedure_create"),
+        "procedures_created": procedures_created,
     }

@@ -13,7 +13,11 @@ from django.utils import timezone
 
 from opora.accounts.models import User
 from opora.assessments.models import Assessment, Procedure, PupilResult, SchoolAssessment, Task
-from opora.assessments.services import pupil_results_insert, school_indicators_stale
+from opora.assessments.services import (
+    procedure_regional_get_or_create,
+    pupil_results_insert,
+    school_indicators_stale,
+)
 from opora.core.services import audit_event_bulk_create
 from opora.imports.pupils.plan import (
     CREATE,
@@ -27,20 +31,21 @@ from opora.imports.pupils.plan import (
 from opora.imports.replacements import Replacement, replacements_log
 
 
-def _procedures(plan: PupilPlan, codes: set[str]) -> dict[str, int]:
-    """The ids of the procedures the written groups need; unknown labels become regional diagnostics."""
+def _procedures(plan: PupilPlan, codes: set[str], *, actor: User, source: str) -> tuple[dict[str, int], int]:
+    """The ids of the procedures the written groups need, and how many were created: unknown labels become
+    regional diagnostics."""
     found = dict(Procedure.objects.filter(code__in=codes).values_list("code", "pk"))
+    created = 0
     for code in sorted(codes - set(found)):
-        procedure, _created = Procedure.objects.get_or_create(
+        procedure, new = procedure_regional_get_or_create(
             code=code,
-            defaults={
-                "name": plan.new_procedures.get(code, code),
-                "level": Procedure.Level.REGIONAL,
-                "outcome": Procedure.Outcome.LEVEL,
-            },
+            name=plan.new_procedures.get(code, code),
+            actor=actor,
+            details={"source": source, "file": plan.file_name, "import_job": plan.job_id},
         )
         found[code] = procedure.pk
-    return found
+        created += new
+    return found, created
 
 
 def _assessment(procedure_id: int, plan: AssessmentPlan) -> Assessment:
@@ -97,9 +102,9 @@ def pupil_results_plan_apply(*, plan: PupilPlan, actor: User, source: str) -> di
     if not written:
         return {"created": 0, "updated": 0, "pupils_written": 0, "procedures_created": 0}
     keys: set[AssessmentKey] = {g.key for g in written}
-    procedures_before = Procedure.objects.count()
-    procedure_ids = _procedures(plan, {key[0] for key in keys})
-    procedures_created = Procedure.objects.count() - procedures_before
+    procedure_ids, procedures_created = _procedures(
+        plan, {key[0] for key in keys}, actor=actor, source=source
+    )
     assessments = {
         key: _assessment(procedure_ids[key[0]], plan.assessments[key])
         for key in sorted(keys, key=lambda k: (k[0], k[1], k[2], k[3]))
