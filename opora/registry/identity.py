@@ -76,6 +76,7 @@ class Suggestion:
     name: str
     municipality: str
     score: float
+    login: str = ""
 
 
 @dataclass
@@ -96,6 +97,7 @@ class _Entry:
     municipality_id: int
     name: str
     municipality: str
+    login: str
 
 
 class SchoolResolver:
@@ -106,7 +108,11 @@ class SchoolResolver:
         self._by_key: dict[tuple[str, str], set[int]] = defaultdict(set)
         for school in schools:
             self._entries[school.pk] = _Entry(
-                school.pk, school.municipality_id, school.short_name, school.municipality.name
+                school.pk,
+                school.municipality_id,
+                school.short_name,
+                school.municipality.name,
+                school.fis_oko_login or "",
             )
             if school.fis_oko_login:
                 self._add(SchoolAlias.Kind.FIS_OKO_LOGIN, school.fis_oko_login, school.pk)
@@ -218,6 +224,12 @@ class SchoolResolver:
         ranked = sorted(best.items(), key=lambda item: (-item[1], self._entries[item[0]].name))[:limit]
         return [self._suggestion(school_id, score) for school_id, score in ranked]
 
+    def suggest_login(self, login: str, *, limit: int = 5) -> list[Suggestion]:
+        """The schools whose ФИС ОКО logins are closest to a mistyped `login`, best first (scores 0-100)."""
+        logins = {entry.login.lower(): pk for pk, entry in self._entries.items() if entry.login}
+        found = process.extract(login.lower(), list(logins), scorer=fuzz.ratio, limit=limit, score_cutoff=75)
+        return [self._suggestion(logins[key], float(score)) for key, score, _index in found]
+
     def _in_municipality(self, ids: set[int], municipality_id: int | None) -> set[int]:
         if municipality_id is None:
             return ids
@@ -228,7 +240,7 @@ class SchoolResolver:
 
     def _suggestion(self, school_id: int, score: float) -> Suggestion:
         entry = self._entries[school_id]
-        return Suggestion(school_id, entry.name, entry.municipality, round(score, 1))
+        return Suggestion(school_id, entry.name, entry.municipality, round(score, 1), entry.login)
 
 
 _CACHE: dict[tuple[str, Any, tuple[int, ...] | None], tuple[tuple[Any, ...], SchoolResolver]] = {}

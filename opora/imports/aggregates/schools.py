@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
-from rapidfuzz import fuzz, process
 
 from opora.accounts.access import schools_visible_to
 from opora.accounts.models import User
 from opora.imports.register.format import fold
+from opora.imports.schools import unknown_school
 from opora.registry.identity import Resolution, SchoolResolver
-from opora.registry.models import Municipality, Region, School, SchoolAlias
+from opora.registry.models import Municipality, Region, School
 
 _TOTAL_WORDS = ("итого", "всего", "вся выборка", "российская федерация", "по региону", "по району")
 
@@ -80,20 +80,14 @@ class SchoolMatcher:
             ) % {"what": what, "schools": ", ".join(f"«{s.name}»" for s in visible) or "—"}
             return None, [Problem(where, message)]
         if resolution.school_id is None:
-            message, suggestions = self._not_found(login, inn, name, municipality_id)
-            kind = (
-                SchoolAlias.Kind.FIS_OKO_LOGIN
-                if login
-                else SchoolAlias.Kind.INN
-                if inn
-                else SchoolAlias.Kind.NAME
+            message, school = unknown_school(
+                self.resolver,
+                visible=self.visible,
+                login=login,
+                inn=inn,
+                name=name,
+                municipality_id=municipality_id,
             )
-            school = {
-                "identifier": what,
-                "kind": kind.value,
-                "name": name,
-                "suggestions": [s.pk for s in suggestions],
-            }
             return None, [Problem(where, message, school=school)]
         if resolution.school_id not in self.visible:
             message = _("you may not import results of the school %(login)s: it is outside your area") % {
@@ -101,34 +95,3 @@ class SchoolMatcher:
             }
             return None, [Problem(where, message)]
         return resolution.school_id, problems
-
-    def _not_found(
-        self, login: str, inn: str, name: str, municipality_id: int | None
-    ) -> tuple[str, list[School]]:
-        """The message for a school missing from the register, and similar schools in the user's scope."""
-        if login:
-            message = _("the school with the FIS OKO login %(login)s is not in the register") % {
-                "login": login
-            }
-        elif inn:
-            message = _("the school with the INN %(inn)s is not in the register") % {"inn": inn}
-        else:
-            message = _("the school «%(name)s» is not in the register") % {"name": name}
-        suggestions: list[School] = []
-        if name:
-            suggestions = [
-                self.schools[s.school_id]
-                for s in self.resolver.suggest(name, municipality_id=municipality_id, limit=10)
-                if s.school_id in self.visible
-            ][:3]
-        if not suggestions and login:
-            logins = {
-                s.fis_oko_login: s for pk, s in self.schools.items() if pk in self.visible and s.fis_oko_login
-            }
-            found = process.extract(login, list(logins), scorer=fuzz.ratio, limit=3, score_cutoff=75)
-            suggestions = [logins[match[0]] for match in found]
-        if suggestions:
-            message += "; " + _("similar schools: %(schools)s") % {
-                "schools": ", ".join(f"{s.fis_oko_login or '—'} «{s.short_name}»" for s in suggestions)
-            }
-        return message, suggestions

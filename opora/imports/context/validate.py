@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from rapidfuzz import fuzz, process
 
 from opora.accounts.access import schools_visible_to
 from opora.accounts.models import User
@@ -31,6 +30,7 @@ from opora.imports.register.format import (
     parse_login,
     year_label,
 )
+from opora.imports.schools import unknown_school
 from opora.registry.identity import Resolution, SchoolResolver
 from opora.registry.models import School, SchoolAlias, SchoolContext
 
@@ -222,14 +222,13 @@ class ContextValidator:
             )
             return None
         if resolution.school_id is None:
-            message, suggestions = self._not_found(row, login, inn)
-            # What the job page needs to offer mapping the login (or the INN) to a school, as an alias.
-            school = {
-                "identifier": login or inn,
-                "kind": SchoolAlias.Kind.FIS_OKO_LOGIN.value if login else SchoolAlias.Kind.INN.value,
-                "name": self._cell(row, "school_name") or "",
-                "suggestions": [s.pk for s in suggestions],
-            }
+            message, school = unknown_school(
+                self.resolver,
+                visible=self.visible,
+                login=login,
+                inn=inn,
+                name=self._cell(row, "school_name") or "",
+            )
             self.errors.append(
                 RowError(
                     self.table.file_name, self.table.sheet, row.number, self.title(column), message, school
@@ -245,34 +244,6 @@ class ContextValidator:
             )
             return None
         return resolution.school_id
-
-    def _not_found(self, row: Row, login: str, inn: str) -> tuple[str, list[School]]:
-        """The message for a school missing from the register, and similar schools in the user's scope."""
-        if login:
-            message = _("the school with the FIS OKO login %(login)s is not in the register") % {
-                "login": login
-            }
-        else:
-            message = _("the school with the INN %(inn)s is not in the register") % {"inn": inn}
-        suggestions: list[School] = []
-        name = self._cell(row, "school_name") or ""
-        if name:
-            suggestions = [
-                self.schools[s.school_id]
-                for s in self.resolver.suggest(name, limit=10)
-                if s.school_id in self.visible
-            ][:3]
-        if not suggestions and login:
-            logins = {
-                s.fis_oko_login: s for pk, s in self.schools.items() if pk in self.visible and s.fis_oko_login
-            }
-            found = process.extract(login, list(logins), scorer=fuzz.ratio, limit=3, score_cutoff=75)
-            suggestions = [logins[match[0]] for match in found]
-        if suggestions:
-            message += "; " + _("similar schools: %(schools)s") % {
-                "schools": ", ".join(f"{s.fis_oko_login or '—'} «{s.short_name}»" for s in suggestions)
-            }
-        return message, suggestions
 
     # --- the plan -------------------------------------------------------------------------------------
 

@@ -37,8 +37,9 @@ from opora.imports.fis_oko.plan import (
     VprPlan,
 )
 from opora.imports.readers import ZIP_MAGIC
+from opora.imports.schools import unknown_school
 from opora.registry.identity import SchoolResolver
-from opora.registry.models import School, SchoolAlias
+from opora.registry.models import School
 
 MAX_MEMBERS = 5000
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
@@ -194,26 +195,16 @@ class _Checker:
     def _school(self, f: VprFile) -> int | None:
         resolution = self.resolver.resolve(login=f.school_login)
         if resolution.school_id is None:
-            message = _("the school with the FIS OKO login %(login)s is not in the register") % {
-                "login": f.school_login
-            }
-            suggestions = resolution.suggestions or (
-                self.resolver.suggest(f.school_name, limit=3) if f.school_name else []
+            message, unknown = unknown_school(
+                self.resolver,
+                visible=self.visible,
+                login=f.school_login,
+                name=f.school_name,
+                candidates=resolution.suggestions,
             )
-            if suggestions:
-                message += "; " + _("similar schools: %(schools)s") % {
-                    "schools": ", ".join(f"«{s.name}» ({s.municipality})" for s in suggestions)
-                }
-            # What the job page needs to offer mapping the login to a school (an alias); a login that
-            # several schools share is a register problem an alias would not solve.
-            school = None
-            if not resolution.ambiguous:
-                school = {
-                    "identifier": f.school_login,
-                    "kind": SchoolAlias.Kind.FIS_OKO_LOGIN.value,
-                    "name": f.school_name,
-                    "suggestions": [s.school_id for s in suggestions if s.school_id in self.visible],
-                }
+            # A login that several schools share is a register problem an alias would not solve: no
+            # mapping is offered then.
+            school = None if resolution.ambiguous else unknown
             self.errors.append(RowError(f.file_name, f.sheet, None, "", message, school=school))
             return None
         if resolution.school_id not in self.visible:

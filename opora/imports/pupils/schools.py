@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from opora.imports.errors import RowError
 from opora.imports.readers import Row, Table
 from opora.imports.register.format import CellError, parse_digits, parse_login
+from opora.imports.schools import unknown_school
 from opora.registry.identity import Resolution, SchoolResolver
 from opora.registry.models import School, SchoolAlias
 
@@ -88,18 +89,15 @@ class SchoolRows:
             )
             return None
         if resolution.school_id is None:
-            message, suggestions = self._not_found(resolution, login, inn, ogrn, name)
-            # What the job page needs to offer mapping the identifier to a school, as an alias.
-            kind = (
-                SchoolAlias.Kind.FIS_OKO_LOGIN
-                if login
-                else SchoolAlias.Kind.INN
-                if inn
-                else SchoolAlias.Kind.OGRN
-                if ogrn
-                else SchoolAlias.Kind.NAME
+            message, school = unknown_school(
+                self.resolver,
+                visible=self.visible,
+                login=login,
+                inn=inn,
+                ogrn=ogrn,
+                name=name,
+                candidates=resolution.suggestions,
             )
-            school = {"identifier": shown, "kind": kind.value, "name": name, "suggestions": suggestions}
             self.errors.append(
                 RowError(self.table.file_name, self.table.sheet, row.number, column, message, school=school)
             )
@@ -138,25 +136,3 @@ class SchoolRows:
             )
             return None
         return resolution.school_id
-
-    def _not_found(
-        self, resolution: Resolution, login: str, inn: str, ogrn: str, name: str
-    ) -> tuple[str, list[int]]:
-        """The message for a school missing from the register, and similar schools in the user's scope."""
-        if login:
-            message = _("the school with the FIS OKO login %(login)s is not in the register") % {
-                "login": login
-            }
-        elif inn:
-            message = _("the school with the INN %(inn)s is not in the register") % {"inn": inn}
-        elif ogrn:
-            message = _("the school with the OGRN %(ogrn)s is not in the register") % {"ogrn": ogrn}
-        else:
-            message = _("the school «%(name)s» is not in the register") % {"name": name}
-        suggestions = resolution.suggestions or (self.resolver.suggest(name, limit=10) if name else [])
-        suggestions = [s for s in suggestions if s.school_id in self.visible][:3]
-        if suggestions:
-            message += "; " + _("similar schools: %(schools)s") % {
-                "schools": ", ".join(f"«{s.name}» ({s.municipality})" for s in suggestions)
-            }
-        return message, [s.school_id for s in suggestions]

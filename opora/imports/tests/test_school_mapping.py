@@ -173,3 +173,12 @@ def test_the_choices_carry_plain_school_ids_even_above_a_thousand(client, cast):
     )
     page = client.get(response["Location"]).content.decode()
     assert '<option value="12345">' in page
+
+
+def test_an_unknown_school_is_never_explained_with_schools_outside_the_users_area(cast):
+    # The file names the neighbour municipality's school: the municipal user may not learn of it.
+    content = vpr_bytes(cast.school, school_login=UNKNOWN, school_name=cast.neighbour_school.short_name)
+    job = vpr_job(cast.users["municipal"], edited(content, {(r, 1): UNKNOWN for r in (P1, P2, P3)}))
+    [error] = job.errors
+    assert cast.neighbour_school.short_name not in error["message"]
+    assert cast.neighbour_school.pk not in error["school"]["suggestions"]
