@@ -13,9 +13,9 @@ from analytics.settings_io import Parameter, flat_values
 from opora.identification.models import SchoolList
 
 
-def _years() -> list[tuple[int, int]]:
+def _years() -> list[tuple[int, str]]:
     this = timezone.localdate().year
-    return [(year, year) for year in range(this, this - 8, -1)]
+    return [(year, str(year)) for year in range(this, this - 8, -1)]  # a year, not «2 026»
 
 
 class RunForm(forms.Form):

@@ -25,6 +25,7 @@ from opora.identification.models import ListMembership, SchoolList
 from opora.imports.errors import RowError
 from opora.imports.readers import ReaderError, read_table
 from opora.imports.register.format import fold
+from opora.imports.schools import unknown_school
 from opora.registry.identity import SchoolResolver
 from opora.registry.models import Municipality, Region
 
@@ -135,11 +136,17 @@ def official_list_import(
                 message = _("«%(school)s» matches several schools: give the login or the INN") % {
                     "school": what
                 }
-            else:
-                suggestions = ", ".join(f"«{s.name}» ({s.municipality})" for s in resolution.suggestions[:3])
+            elif resolution.resolved:  # a school of the register, outside the user's area: not named
                 message = _("the school «%(school)s» is not in the register of your area") % {"school": what}
-                if suggestions:
-                    message += "; " + _("perhaps: %(schools)s") % {"schools": suggestions}
+            else:
+                message, _school = unknown_school(
+                    resolver,
+                    visible=visible,
+                    login=login,
+                    inn=inn,
+                    name=name,
+                    candidates=resolution.suggestions,
+                )
             outcome.errors.append(RowError(file_name, table.sheet, row.number, column, message))
             continue
         assert resolution.school_id is not None

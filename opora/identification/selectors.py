@@ -9,6 +9,7 @@ import polars as pl
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from analytics.context_index import CONTEXT_VARIABLES
 from analytics.dynamics import positive_dynamics_share
 from analytics.methodology import SECTIONS, Change, Methodology, methodology_changes
 from analytics.settings_io import Parameter, flat_values
@@ -88,13 +89,52 @@ def memberships_for_user(
     return rows
 
 
-def run_findings_for_user(*, user: User, run: IdentificationRun) -> list[dict[str, Any]]:
-    """Counts per method and status over the schools the user may see."""
-    return list(
+@dataclass
+class MethodCounts:
+    method: str
+    flagged: int = 0
+    cleared: int = 0
+    insufficient: int = 0
+
+
+def run_findings_for_user(*, user: User, run: IdentificationRun) -> list[MethodCounts]:
+    """Per method, how many of the schools the user may see meet its rule, do not, or lack the data."""
+    counts: dict[str, MethodCounts] = {}
+    for row in (
         Finding.objects.filter(run=run, school__in=schools_visible_to(user))
         .values("method", "status")
         .annotate(n=Count("id"))
-        .order_by("method", "status")
+        .order_by("method")
+    ):
+        item = counts.setdefault(row["method"], MethodCounts(row["method"]))
+        field_name = {"flagged": "flagged", "cleared": "cleared"}.get(row["status"], "insufficient")
+        setattr(item, field_name, row["n"])
+    return list(counts.values())
+
+
+@dataclass
+class RunModels:
+    """The fitted models of a run as its page shows them: the value-added regression per region and the
+    variables of the context index with their Russian names."""
+
+    regressions: list[dict[str, Any]]
+    variables: list[dict[str, Any]]
+
+
+def run_models(*, run: IdentificationRun) -> RunModels:
+    summary = run.models_summary or {}
+    regressions = summary.get("value_added") or []
+    variables = [
+        {
+            **row,
+            "label": CONTEXT_VARIABLES[row["variable"]].label
+            if row.get("variable") in CONTEXT_VARIABLES
+            else row.get("variable"),
+        }
+        for row in summary.get("context_loadings") or []
+    ]
+    return RunModels(
+        regressions=regressions if isinstance(regressions, list) else [regressions], variables=variables
     )
 
 

@@ -38,6 +38,7 @@ from opora.identification.selectors import (
     positive_dynamics_for_user,
     run_findings_for_user,
     run_get_for_user,
+    run_models,
     runs_difference,
 )
 from opora.identification.services import (
@@ -110,6 +111,7 @@ def run_detail(request: AuthenticatedHttpRequest, run_pk: int) -> HttpResponse:
         {
             "run": run,
             "counts": run_findings_for_user(user=request.user, run=run),
+            "models": run_models(run=run),
             "positive_dynamics": positive_dynamics_for_user(user=request.user, run=run),
             "lists": run.lists.all().order_by("kind"),
             "reruns": runs_visible_to(request.user).filter(rerun_of=run).order_by("-started_at"),

@@ -213,3 +213,12 @@ def test_the_methodology_page_names_choices_in_russian_and_marks_edited_values(c
     page = client.get(reverse("identification:methodology")).content.decode()
     assert f"<b>{CHOICE_LABELS['low_results.basis']['ci_low']}</b>" in page
     assert CHOICE_LABELS["low_results.basis"]["shrunken"] in page  # the default, beside it
+
+
+def test_the_run_page_counts_each_method_in_one_row_and_names_the_context_variables(client, cast, run):
+    client.force_login(cast.users["regional"])
+    response = client.get(reverse("identification:run-detail", kwargs={"run_pk": run.pk}))
+    low = next(row for row in response.context["counts"] if row.method == "low_results")
+    assert (low.flagged, low.cleared, low.insufficient) == (2, 1, 0)  # the school and the neighbour; sibling
+    page = response.content.decode()
+    assert "доля детей из малообеспеченных семей" in page and "share_low_income" not in page
