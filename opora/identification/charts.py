@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-WIDTH = 560
-LABEL = 190  # the left column with the assessment's name
+WIDTH = 680
+LABEL = 290  # the left column with the assessment's name, e.g. «2025 · ЕГЭ 11 кл. · Математика (профиль…)»
 RIGHT = 16
 ROW = 22
 TOP, BOTTOM = 8, 22
