@@ -41,7 +41,7 @@ import polars as pl
 from analytics.findings import FINDING_SCHEMA
 from analytics.schema import validate_frame
 from analytics.stats import exact_sum
-from analytics.text import NBSP, percent_text
+from analytics.text import NBSP, number_expr, percent_text
 
 __all__ = [
     "CONTEXT_VARIABLES",
@@ -50,11 +50,9 @@ __all__ = [
     "ContextSettings",
     "ContextVariable",
     "context_index",
-    "number_text_expr",
 ]
 
 Frame = pl.DataFrame | pl.LazyFrame
-_MINUS: Final = "\u2212"
 
 
 @dataclass(frozen=True)
@@ -217,17 +215,6 @@ class ContextIndex:
     loadings: pl.DataFrame
     findings: pl.DataFrame
     settings: ContextSettings
-
-
-def number_text_expr(value: pl.Expr, digits: int = 0) -> pl.Expr:
-    """`analytics.text.number_text` as a Polars expression (no thousands groups): «−1,32», «48»."""
-    scale = 10**digits
-    scaled = (value * scale).round().cast(pl.Int64)
-    whole = (scaled.abs() // scale).cast(pl.String)
-    if digits:
-        whole = pl.concat_str(whole, pl.lit(","), (scaled.abs() % scale).cast(pl.String).str.zfill(digits))
-    sign = pl.when(scaled < 0).then(pl.lit(_MINUS)).otherwise(pl.lit(""))
-    return pl.concat_str(sign, whole)
 
 
 def _ordinal_group_expr(group: pl.Expr, groups: int) -> pl.Expr:
@@ -422,7 +409,7 @@ def _findings(schools: pl.DataFrame, *, year: int, settings: ContextSettings) ->
     )
     index_part = pl.concat_str(
         pl.lit("Индекс социального благополучия "),
-        number_text_expr(pl.col("index"), 2),
+        number_expr(pl.col("index"), 2, missing=None),
         pl.lit(": "),
         _ordinal_group_expr(pl.col("group"), settings.groups),
     )

@@ -80,16 +80,17 @@ def grade_text(grade: int) -> str:
 # --- the same wording as Polars expressions, for sentences over a country's rows -----------------------
 
 
-def number_expr(value: pl.Expr, digits: int = 0) -> pl.Expr:
+def number_expr(value: pl.Expr, digits: int = 0, *, missing: str | None = "—") -> pl.Expr:
     """`number_text` as an expression, without thousands groups (shares and scores never need them);
-    null gives «—»."""
+    null gives `missing` («—»; None keeps it null, for a sentence that is null without its number)."""
     scale = 10**digits
     scaled = (value * scale).round().cast(pl.Int64)
     whole = (scaled.abs() // scale).cast(pl.String)
     if digits:
         whole = pl.concat_str(whole, pl.lit(","), (scaled.abs() % scale).cast(pl.String).str.zfill(digits))
     sign = pl.when(scaled < 0).then(pl.lit(_MINUS)).otherwise(pl.lit(""))
-    return pl.concat_str(sign, whole).fill_null("—")
+    text = pl.concat_str(sign, whole)
+    return text if missing is None else text.fill_null(missing)
 
 
 def percent_expr(value: pl.Expr, digits: int = 0) -> pl.Expr:

@@ -38,10 +38,9 @@ import polars as pl
 import statsmodels.api as sm
 from statsmodels.stats.outliers_influence import OLSInfluence
 
-from analytics.context_index import number_text_expr
 from analytics.findings import FINDING_SCHEMA
 from analytics.stats import exact_sum
-from analytics.text import NBSP
+from analytics.text import NBSP, number_expr
 
 __all__ = [
     "DEFAULT_VALUE_ADDED_SETTINGS",
@@ -364,27 +363,29 @@ def _findings(
     std = pl.col("std_residual")
     sentence = pl.concat_str(
         pl.lit(f"{outcome.text} "),
-        number_text_expr(raw, 0),
+        number_expr(raw, 0, missing=None),
         pl.lit(f"{NBSP}%{outcome.suffix} за {years} при индексе контекста "),
-        number_text_expr(pl.col("index"), 2),
+        number_expr(pl.col("index"), 2, missing=None),
         pl.lit(" ("),
         pl.col("group").cast(pl.String),
         pl.lit("-я группа): на "),
-        number_text_expr(residual.abs(), 1),
+        number_expr(residual.abs(), 1, missing=None),
         pl.lit(pp + " "),
         pl.when(residual >= 0).then(pl.lit(above)).otherwise(pl.lit(below)),
         pl.lit(" ожидаемого для такого контекста (стандартная ошибка "),
-        number_text_expr(pl.col("residual_se"), 1),
+        number_expr(pl.col("residual_se"), 1, missing=None),
         pl.lit(pp + "; "),
         pl.when(std > 0).then(pl.lit("+")).otherwise(pl.lit("")),
-        number_text_expr(std, 1),
+        number_expr(std, 1, missing=None),
         pl.lit(" СО остатков)"),
     )
     thresholds = model.select("region_id", "top_threshold")
     top_sentence = pl.concat_str(
         pl.lit(f"; не ниже {round(settings.resilient_top_quantile * 100)}-го процентиля по региону ("),
-        number_text_expr(
-            pl.col("top_threshold") if outcome.higher_is_better else 100.0 - pl.col("top_threshold"), 0
+        number_expr(
+            pl.col("top_threshold") if outcome.higher_is_better else 100.0 - pl.col("top_threshold"),
+            0,
+            missing=None,
         ),
         pl.lit(f"{NBSP}%)"),
     )

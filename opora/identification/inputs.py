@@ -21,16 +21,9 @@ from analytics.indicators import SCHOOL_INDICATORS_SCHEMA
 from analytics.schema import SCHOOL_CONTEXT
 from opora.assessments.models import PupilResult, SchoolIndicator
 from opora.registry.models import School, SchoolContext, SchoolEnrolment
+from opora.registry.services import SCHOOL_CONTEXT_FIELDS
 
-CONTEXT_SHARES = (
-    "share_single_parent",
-    "share_parents_higher_education",
-    "share_unemployed_parents",
-    "share_low_income",
-    "share_on_register",
-    "share_disabilities",
-    "share_non_native_russian",
-)
+CONTEXT_SHARES = SCHOOL_CONTEXT_FIELDS
 
 LEVEL_COMPLETION_SCHEMA = pl.Schema(
     {
