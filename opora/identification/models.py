@@ -14,12 +14,9 @@ from django.utils.translation import pgettext_lazy
 from opora.registry.models import Municipality, Region, School
 
 
-class MethodologyVersion(models.Model):
-    """One version of the parameters of every method (`analytics.methodology.Methodology` as JSON).
-
-    The scope is a region, or one municipality of it; a municipality without versions of its own uses its
-    region's. Versions are never edited: an edit makes the next number.
-    """
+class Scoped(models.Model):
+    """What belongs to a region, or to one municipality of it (`opora.identification.access` scopes by
+    these two fields)."""
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     municipality = models.ForeignKey(
@@ -30,6 +27,18 @@ class MethodologyVersion(models.Model):
         blank=True,
         related_name="+",
     )
+
+    class Meta:
+        abstract = True
+
+
+class MethodologyVersion(Scoped):
+    """One version of the parameters of every method (`analytics.methodology.Methodology` as JSON).
+
+    The scope is a region, or one municipality of it; a municipality without versions of its own uses its
+    region's. Versions are never edited: an edit makes the next number.
+    """
+
     number = models.PositiveIntegerField(_("version"))
     parameters = models.JSONField(_("parameters"))
     comment = models.TextField(_("what changed and why"), blank=True)
@@ -64,18 +73,9 @@ class MethodologyVersion(models.Model):
         return f"{self.municipality or self.region}, v{self.number}"
 
 
-class IdentificationRun(models.Model):
+class IdentificationRun(Scoped):
     """One computation of every method for one year over the schools of a region or a municipality."""
 
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     year = models.PositiveSmallIntegerField(_("year of identification"))
     methodology = models.ForeignKey(
         MethodologyVersion,
@@ -149,7 +149,7 @@ class Finding(models.Model):
         return f"{self.school_id} {self.method}: {self.status}"
 
 
-class SchoolList(models.Model):
+class SchoolList(Scoped):
     """A list of schools for a year: computed by a run, or official (imported with its document)."""
 
     class Kind(models.TextChoices):
@@ -170,15 +170,6 @@ class SchoolList(models.Model):
     kind = models.CharField(_("list"), max_length=32, choices=Kind.choices)
     origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     year = models.PositiveSmallIntegerField(_("year"))
     run = models.ForeignKey(
         IdentificationRun,
