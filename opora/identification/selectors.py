@@ -24,7 +24,7 @@ from opora.identification.models import (
     MethodologyVersion,
     SchoolList,
 )
-from opora.registry.models import School
+from opora.registry.models import Municipality, Region, School
 
 LIST_SORTS = {
     "school": ("school__short_name",),
@@ -53,6 +53,22 @@ def list_get_for_user(*, user: User, pk: int) -> SchoolList:
     if school_list is None:
         raise Http404("List not found")
     return school_list
+
+
+def methodology_in_force(
+    *, region: Region, municipality: Municipality | None = None
+) -> MethodologyVersion | None:
+    """The latest version for the scope: the municipality's own, else its region's; None before the first
+    (a read: `services.methodology_current` creates the first when a run or an edit needs it)."""
+    if municipality is not None:
+        own = MethodologyVersion.objects.filter(municipality=municipality).order_by("-number").first()
+        if own is not None:
+            return own
+    return (
+        MethodologyVersion.objects.filter(region=region, municipality__isnull=True)
+        .order_by("-number")
+        .first()
+    )
 
 
 def methodology_get_for_user(*, user: User, pk: int) -> MethodologyVersion:

@@ -27,6 +27,7 @@ from opora.identification.models import (
     MethodologyVersion,
     SchoolList,
 )
+from opora.identification.selectors import methodology_in_force
 from opora.registry.models import Municipality, Region, School
 
 #: How many years before the identification year a run reads (dynamics over up to 5 years, value added
@@ -35,19 +36,11 @@ HISTORY_YEARS = 4
 
 
 def methodology_current(*, region: Region, municipality: Municipality | None = None) -> MethodologyVersion:
-    """The latest version for the scope: the municipality's own, else its region's; the region's first
-    version (today's defaults) is created on first use."""
-    if municipality is not None:
-        own = MethodologyVersion.objects.filter(municipality=municipality).order_by("-number").first()
-        if own is not None:
-            return own
-    latest = (
-        MethodologyVersion.objects.filter(region=region, municipality__isnull=True)
-        .order_by("-number")
-        .first()
-    )
-    if latest is not None:
-        return latest
+    """The version in force for the scope (`methodology_in_force`); the region's first version (today's
+    defaults) is created when there is none yet."""
+    in_force = methodology_in_force(region=region, municipality=municipality)
+    if in_force is not None:
+        return in_force
     version, _created = MethodologyVersion.objects.get_or_create(
         region=region,
         municipality=None,

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from analytics.methodology import Methodology
 from opora.accounts.access import municipalities_visible_to
 from opora.core.http import AuthenticatedHttpRequest
 from opora.core.services import audit_event_create
@@ -26,7 +27,7 @@ from opora.identification.access import (
 )
 from opora.identification.exports import school_list_xlsx
 from opora.identification.forms import MethodologyForm, OfficialListForm, RunForm
-from opora.identification.models import Finding, SchoolList
+from opora.identification.models import Finding, MethodologyVersion, SchoolList
 from opora.identification.official import official_list_import
 from opora.identification.selectors import (
     LIST_SORTS,
@@ -34,6 +35,7 @@ from opora.identification.selectors import (
     list_get_for_user,
     memberships_for_user,
     methodology_get_for_user,
+    methodology_in_force,
     methodology_view,
     positive_dynamics_for_user,
     run_findings_for_user,
@@ -43,7 +45,6 @@ from opora.identification.selectors import (
 )
 from opora.identification.services import (
     identification_run_create,
-    methodology_current,
     methodology_version_create,
 )
 
@@ -250,11 +251,14 @@ def methodology(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_view(request)
     scope = run_scope_for(request.user)
     versions = methodologies_visible_to(request.user).select_related("municipality", "created_by")
+    # A GET writes nothing: before the first version, the page shows today's defaults, unsaved.
     current = (
-        methodology_current(region=scope[0], municipality=scope[1])
+        methodology_in_force(region=scope[0], municipality=scope[1])
         if scope is not None
         else versions.order_by("-created_at").first()
     )
+    if current is None and scope is not None:
+        current = MethodologyVersion(region=scope[0], number=0, parameters=Methodology().to_dict())
     return render(
         request,
         "identification/methodology.html",
@@ -282,7 +286,9 @@ def methodology_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     if scope is None or not can_edit_methodology(request.user):
         raise Http404
     region, municipality = scope
-    current = methodology_current(region=region, municipality=municipality)
+    current = methodology_in_force(region=region, municipality=municipality) or MethodologyVersion(
+        region=region, number=0, parameters=Methodology().to_dict()
+    )
     form = MethodologyForm(request.POST or None, parameters=current.parameters)
     if request.method == "POST" and form.is_valid():
         try:

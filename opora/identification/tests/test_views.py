@@ -222,3 +222,12 @@ def test_the_run_page_counts_each_method_in_one_row_and_names_the_context_variab
     assert (low.flagged, low.cleared, low.insufficient) == (2, 1, 0)  # the school and the neighbour; sibling
     page = response.content.decode()
     assert "доля детей из малообеспеченных семей" in page and "share_low_income" not in page
+
+
+def test_reading_the_methodology_writes_nothing(client, cast):
+    client.force_login(cast.users["regional"])
+    page = client.get(reverse("identification:methodology"))
+    edit = client.get(reverse("identification:methodology-edit"))
+    assert (page.status_code, edit.status_code) == (200, 200)
+    assert page.context["view"].version.pk is None  # today's defaults, shown unsaved
+    assert not MethodologyVersion.objects.exists()
