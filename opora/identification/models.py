@@ -102,8 +102,6 @@ class IdentificationRun(Scoped):
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     seconds = models.FloatField(_("duration, s"), default=0)
-    # {"schools": n, "<method>": {"flagged": n, "cleared": n, "insufficient_data": n}, ...}
-    counts = models.JSONField(_("counts"), default=dict)
     # The model of the value-added regression and the loadings of the context index, for the run page.
     models_summary = models.JSONField(_("fitted models"), default=dict)
 

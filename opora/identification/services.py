@@ -205,9 +205,6 @@ def identification_run_create(
         previous_lists=previous,
     )
     details = _details_by_finding(result.details)
-    counts: dict[str, Any] = {"schools": schools.count()}
-    for row in result.findings.group_by("method", "status").len().iter_rows(named=True):
-        counts.setdefault(row["method"], {})[str(row["status"])] = row["len"]
     with transaction.atomic():
         run = IdentificationRun.objects.create(
             region=region,
@@ -217,7 +214,6 @@ def identification_run_create(
             input_fingerprint=fingerprint,
             rerun_of=rerun_of,
             started_by=actor,
-            counts=counts,
             models_summary=_json_safe(_models_summary(result.models)),
         )
         Finding.objects.bulk_create(
