@@ -367,10 +367,20 @@ def in_canonical_order(inputs: IdentifyInputs) -> IdentifyInputs:
 
 
 def table_fingerprint(frame: pl.DataFrame, table: str) -> str:
-    """SHA-256 of a canonical table's content: independent of row order, file format and file split."""
+    """SHA-256 of a canonical table's content: independent of row order, file format and file split.
+
+    An optional column that holds only nulls is left out, as an absent one is: `validate_frame` adds every
+    absent optional column as nulls, so a column added to the schema later does not change the fingerprint
+    of the files written before it."""
     schema = SCHEMAS[table]
+    empty = {
+        column.name
+        for column in schema.columns
+        if not column.required
+        and (column.name not in frame.columns or frame[column.name].null_count() == frame.height)
+    }
     canonical = (
-        frame.select(schema.polars_schema.names())
+        frame.select(name for name in schema.polars_schema.names() if name not in empty)
         .with_columns(cs.categorical().cast(pl.String), cs.enum().cast(pl.String))
         .sort(list(schema.key), nulls_last=True)
     )

@@ -176,7 +176,10 @@ def _count(name: str, doc: str) -> Column:
 
 PUPIL_RESULTS: Final = TableSchema(
     name="pupil_results",
-    doc="One pupil's result in one assessment (ВПР «Индивидуальные результаты», pupil-level ОГЭ/ЕГЭ).",
+    doc=(
+        "One pupil's result in one assessment (ВПР «Индивидуальные результаты», pupil-level ОГЭ/ЕГЭ, "
+        "regional diagnostics)."
+    ),
     columns=(
         *_ASSESSMENT_COLUMNS,
         _SCHOOL_ID,
@@ -194,6 +197,13 @@ PUPIL_RESULTS: Final = TableSchema(
             pl.Boolean(),
             "below the ЕГЭ minimum or the ОГЭ threshold; where null, analytics takes mark == 2",
         ),
+        _optional(
+            "achievement_level",
+            pl.String(),
+            "regional diagnostics: the achievement level as the source names it («базовый»)",
+            NOT_BLANK,
+        ),
+        _optional("completion_pct", pl.Float64(), "regional diagnostics: % of the work completed", PERCENT),
     ),
     key=(*ASSESSMENT_KEY, "school_id", "participant"),
     row_checks=(

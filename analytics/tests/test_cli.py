@@ -269,3 +269,15 @@ def test_its_readme_describes_the_schemas_as_they_are() -> None:
     assert schema_markdown() in readme, (
         "regenerate the tables with analytics.tests.test_cli.schema_markdown()"
     )
+
+
+def test_an_optional_column_of_nulls_leaves_the_fingerprint_alone() -> None:
+    """Files written before an optional column joined the schema keep their fingerprint; its values count."""
+    from analytics.cli import table_fingerprint
+    from analytics.schema import validate_frame
+
+    pupils = validate_frame(pl.read_csv(EXAMPLE / "pupil_results.csv", infer_schema=False), "pupil_results")
+    before = table_fingerprint(pupils.drop("completion_pct"), "pupil_results")
+    assert table_fingerprint(pupils, "pupil_results") == before
+    given = pupils.with_columns(completion_pct=pl.lit(50.0))
+    assert table_fingerprint(given, "pupil_results") != before

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
+from analytics.achievement import level_sort_key
 from opora.accounts.access import schools_visible_to
 from opora.accounts.models import User
 from opora.assessments.charts import ShareChart, SharePoint, share_chart
@@ -93,6 +94,25 @@ class CompletionRow:
 
 
 @dataclass(frozen=True)
+class LevelShare:
+    """The share of one achievement level, % (with its Wilson interval where pupil rows give it)."""
+
+    pct: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+@dataclass(frozen=True)
+class DiagnosticRow:
+    """A regional diagnostic of the school: mean % completion and the shares of achievement levels."""
+
+    indicator: SchoolIndicator
+    mean_completion: float | None
+    level_n: int | None  # the base of the shares: pupils with a level, or the published participants
+    shares: list[LevelShare | None]  # aligned with SchoolResults.level_labels; None: the level is not given
+
+
+@dataclass(frozen=True)
 class SchoolResults:
     years: list[int] = field(default_factory=list)
     rows: list[ResultRow] = field(default_factory=list)
@@ -100,6 +120,8 @@ class SchoolResults:
     selected: SchoolIndicator | None = None
     tasks: list[CompletionRow] = field(default_factory=list)
     levels: list[CompletionRow] = field(default_factory=list)
+    level_labels: list[str] = field(default_factory=list)  # lowest level first
+    diagnostics: list[DiagnosticRow] = field(default_factory=list)
     can_import: bool = False
 
 
@@ -126,6 +148,41 @@ def _completion_rows(items: list[dict[str, Any]], label_key: str) -> list[Comple
             )
         )
     return rows
+
+
+def _diagnostic_rows(indicators: list[SchoolIndicator]) -> tuple[list[str], list[DiagnosticRow]]:
+    """The level columns (every level the school's diagnostics name, lowest first) and a row per
+    diagnostic with a mean completion or level shares, whichever source they came from.
+
+    Both sources store `level_shares` ({"базовый": 41.5}) and `mean_completion` in `values`; pupil rows add
+    `level_n` and `level_ci`, aggregates are taken over their participants and have no interval.
+    """
+    found = [
+        i for i in indicators if i.values.get("level_shares") or i.values.get("mean_completion") is not None
+    ]
+    labels = sorted(
+        {label for i in found for label in i.values.get("level_shares") or {}}, key=level_sort_key
+    )
+    rows = []
+    for indicator in found:
+        values = indicator.values
+        shares: dict[str, float] = values.get("level_shares") or {}
+        intervals: dict[str, list[float | None]] = values.get("level_ci") or {}
+        level_n = values.get("level_n", indicator.participants if shares else None)
+        rows.append(
+            DiagnosticRow(
+                indicator=indicator,
+                mean_completion=values.get("mean_completion"),
+                level_n=level_n,
+                shares=[
+                    LevelShare(shares[label], *intervals.get(label, (None, None)))
+                    if label in shares
+                    else None
+                    for label in labels
+                ],
+            )
+        )
+    return labels, rows
 
 
 def _task_sort_key(label: str) -> tuple[int, ...]:
@@ -241,6 +298,7 @@ def school_results_for_user(*, user: User, school_pk: int, selected: object = No
     wanted = _pk_or_none(selected)
     chosen = next((i for i in newest_first if i.assessment_id == wanted), newest_first[0])
     tasks = sorted(_completion_rows(chosen.tasks, "task"), key=lambda row: _task_sort_key(row.label))
+    level_labels, diagnostics = _diagnostic_rows(indicators)
     return SchoolResults(
         years=years,
         rows=rows,
@@ -248,6 +306,8 @@ def school_results_for_user(*, user: User, school_pk: int, selected: object = No
         selected=chosen,
         tasks=tasks,
         levels=_completion_rows(chosen.levels, "level"),
+        level_labels=level_labels,
+        diagnostics=diagnostics,
         can_import=can_import,
     )
 

@@ -9,7 +9,9 @@ from typing import Any
 import polars as pl
 from django.db import connection, transaction
 
+from analytics.achievement import achievement_indicators
 from analytics.indicators import compare_task_completion, school_indicators, task_completion
+from analytics.schema import ASSESSMENT_KEY
 from opora.accounts.models import User
 from opora.assessments.models import (
     Assessment,
@@ -56,6 +58,8 @@ _PUPIL_SCHEMA: dict[str, Any] = {
     "journal_mark": pl.Int8,
     "test_score": pl.Float64,
     "below_minimum": pl.Boolean,
+    "achievement_level": pl.String,
+    "completion_pct": pl.Float64,
     "scores": pl.String,
 }
 
@@ -143,7 +147,8 @@ def _pupil_rows(assessment_ids: list[int]) -> list[tuple[Any, ...]]:
     """The pupil rows of the assessments in _PUPIL_SCHEMA's columns, with one raw query.
 
     Decimals come as floats and task_scores as its JSON text: Python builds no Decimal and decodes no JSON
-    per row (that was most of the recompute through the ORM); Polars decodes the lists in one pass.
+    per row (that was most of the recompute through the ORM); Polars decodes the lists in one pass. A blank
+    achievement level (every ВПР row) comes as NULL.
     """
     quote = connection.ops.quote_name
     pupils = quote(PupilResult._meta.db_table)
@@ -156,7 +161,7 @@ def _pupil_rows(assessment_ids: list[int]) -> list[tuple[Any, ...]]:
     sql = (
         f"SELECT s.assessment_id, s.school_id, p.participant_code, p.variant, "
         f"CAST(p.primary_score AS {real}), p.mark, p.journal_mark, CAST(p.test_score AS {real}), "
-        f"p.below_minimum, {scores} "
+        f"p.below_minimum, NULLIF(p.achievement_level, ''), CAST(p.completion_pct AS {real}), {scores} "
         f"FROM {pupils} p JOIN {school_results} s ON s.id = p.school_assessment_id "
         f"WHERE s.assessment_id IN ({placeholders})"
     )
@@ -235,6 +240,35 @@ def _completion_by_school(
     return found
 
 
+def _achievement_by_school(pupils: pl.DataFrame) -> dict[tuple[str, int], dict[str, Any]]:
+    """Level shares and mean completion of the regional diagnostics among the pupils, as `values` keys.
+
+    `level_shares` and `mean_completion` have the shape the aggregates path stores ({"базовый": 41.5},
+    a percent), so pages read one shape; the pupil rows add `level_n` (the base of the shares),
+    `level_counts`, `level_ci` ({level: [low, high]}, Wilson 95 %) and `completion_n`. Nothing is computed
+    when no pupil has a level or a completion % (ВПР, ОГЭ, ЕГЭ): the cost is then one look at two columns.
+    """
+    given = pupils["achievement_level"].is_not_null() | pupils["completion_pct"].is_not_null()
+    if not given.any():
+        return {}
+    diagnostic_ids = pupils.filter(given)["assessment_id"].unique().to_list()
+    diagnostics = pupils.filter(pl.col("assessment_id").is_in(diagnostic_ids))
+    ids = diagnostics.select(*ASSESSMENT_KEY, "assessment_id").unique(subset=list(ASSESSMENT_KEY))
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    result = achievement_indicators(diagnostics.drop("assessment_id", "school")).collect()
+    for row in result.join(ids, on=list(ASSESSMENT_KEY)).iter_rows(named=True):
+        levels = row["levels"]
+        found[(row["school_id"], row["assessment_id"])] = {
+            "mean_completion": row["mean_completion"],
+            "completion_n": row["completion_n"],
+            "level_shares": {level["level"]: level["pct"] for level in levels},
+            "level_n": row["level_n"],
+            "level_counts": {level["level"]: level["count"] for level in levels},
+            "level_ci": {level["level"]: [level["ci_low"], level["ci_high"]] for level in levels},
+        }
+    return found
+
+
 def school_indicators_recompute(*, assessment_ids: Iterable[int]) -> int:
     """Recompute and store the indicators of every school in these assessments; returns the rows written.
 
@@ -270,13 +304,15 @@ def school_indicators_recompute(*, assessment_ids: Iterable[int]) -> int:
     )
     tasks = _completion_by_school(by_task, _TASK_FIELDS)
     levels = _completion_by_school(by_level, tuple(f for f in _TASK_FIELDS if f != "task"))
+    achievement = _achievement_by_school(pupils)
     rows = [
         SchoolIndicator(
             assessment_id=row["assessment_id"],
             school_id=int(row["school_id"]),
             source=SchoolIndicator.Source.PUPILS,
             **{field: row[field] for field in _HEADLINE},
-            values={k: (str(v) if k == "procedure" else v) for k, v in row.items()},
+            values={k: (str(v) if k == "procedure" else v) for k, v in row.items()}
+            | achievement.get((row["school_id"], row["assessment_id"]), {}),
             tasks=tasks.get((row["school_id"], row["assessment_id"]), []),
             levels=levels.get((row["school_id"], row["assessment_id"]), []),
         )

@@ -1,5 +1,7 @@
 """Formatting of results: one-decimal percentages with a decimal comma, intervals, changes, tier tags."""
 
+from typing import TYPE_CHECKING
+
 from django import template
 from django.http import QueryDict
 from django.template.defaultfilters import floatformat
@@ -8,6 +10,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from opora.assessments.models import Assessment, SchoolIndicator
+
+if TYPE_CHECKING:
+    from opora.assessments.selectors import LevelShare
 
 register = template.Library()
 
@@ -37,6 +42,16 @@ def ci(indicator: SchoolIndicator) -> str:
     if indicator.mark_2_ci_low is None or indicator.mark_2_ci_high is None:
         return MISSING
     return f"{pct(indicator.mark_2_ci_low)}–{pct(indicator.mark_2_ci_high)}"
+
+
+@register.filter
+def level_share(share: "LevelShare | None") -> str:
+    """An achievement level's share with its 95 % interval where known: «33,3 (6,1–79,2)», «41,5», «—»."""
+    if share is None:
+        return MISSING
+    if share.ci_low is None or share.ci_high is None:
+        return pct(share.pct)
+    return f"{pct(share.pct)} ({pct(share.ci_low)}–{pct(share.ci_high)})"
 
 
 @register.filter

@@ -106,6 +106,8 @@ def test_it_reads_the_pupil_rows_as_the_orm_does(cast, assessment):
                 journal_mark=4,
                 test_score=Decimal("41.25"),
                 below_minimum=False,
+                achievement_level="базовый",
+                completion_pct=Decimal("55.25"),
             ),
             PupilResult(
                 school_assessment=sa,
@@ -127,6 +129,8 @@ def test_it_reads_the_pupil_rows_as_the_orm_does(cast, assessment):
         "journal_mark",
         "test_score",
         "below_minimum",
+        "achievement_level",
+        "completion_pct",
     ]
     got = pupils.sort("participant").select(*columns).rows()
     expected = [
@@ -138,8 +142,10 @@ def test_it_reads_the_pupil_rows_as_the_orm_does(cast, assessment):
             journal,
             None if t is None else float(t),
             below,
+            level or None,  # blank: no level
+            None if c is None else float(c),
         )
-        for code, variant, p, mark, journal, t, below in PupilResult.objects.order_by(
+        for code, variant, p, mark, journal, t, below, level, c in PupilResult.objects.order_by(
             "participant_code"
         ).values_list(
             "participant_code",
@@ -149,6 +155,8 @@ def test_it_reads_the_pupil_rows_as_the_orm_does(cast, assessment):
             "journal_mark",
             "test_score",
             "below_minimum",
+            "achievement_level",
+            "completion_pct",
         )
     ]
     assert got == expected
