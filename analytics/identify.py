@@ -15,6 +15,7 @@ the fitted models (regression, loadings) and the lists of the cycle with their m
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -22,11 +23,11 @@ import polars as pl
 
 from analytics.context_index import context_index
 from analytics.dynamics import school_dynamics
-from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA
+from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA, STATUS_DTYPE, STATUSES
 from analytics.lists import list_membership
 from analytics.low_results import low_results
 from analytics.methodology import Methodology
-from analytics.objectivity import objectivity_signs
+from analytics.objectivity import ObjectivitySigns, objectivity_signs
 from analytics.value_added import value_added
 
 __all__ = ["FINDINGS_SCHEMA", "LIST_METHODS", "Identification", "IdentifyInputs", "identify"]
@@ -96,49 +97,54 @@ def _with_missing(findings: pl.DataFrame, areas: pl.DataFrame, year: int) -> pl.
     return pl.concat([findings, *missing], how="vertical")
 
 
-_STATUS_RANK: Final = {"flagged": 0, "cleared": 1, "insufficient_data": 2}
-
-
 def _per_school(signs: pl.DataFrame) -> pl.DataFrame:
     """One row per school and sign from the signs' rows per school × assessment: the sign is present if it
     is present in any assessment (its reasons are those assessments'), absent if it was checked and found
     in none, «недостаточно данных» if no assessment had enough participants."""
     if signs.is_empty():
         return signs.select(FINDING_COLUMNS)
-    ranked = signs.with_columns(
-        rank=pl.col("status").cast(pl.String).replace_strict(_STATUS_RANK, return_dtype=pl.Int8)
+    keys = ["school_id", "year", "method"]
+    # STATUSES are ordered flagged, cleared, insufficient_data: the Enum's physical value is the rank.
+    ranked = signs.select(*keys, "status", "reason_codes", "reason").with_columns(
+        rank=pl.col("status").to_physical()
     )
-    best = ranked.group_by("school_id", "year", "method").agg(
+    best = ranked.group_by(keys).agg(
         rank=pl.col("rank").min(),
         assessments=pl.len(),
-        flagged_assessments=(pl.col("rank") == 0).sum(),
+        flagged_assessments=(pl.col("rank") == STATUSES.index("flagged")).sum(),
     )
-    chosen = ranked.join(
-        best.select("school_id", "year", "method", "rank"), on=["school_id", "year", "method", "rank"]
+    # Most schools are cleared by every sign: their sentence says so, without joining the rows' texts.
+    cleared = pl.col("rank") == STATUSES.index("cleared")
+    checked = best.filter(cleared).select(
+        *keys,
+        status=pl.lit("cleared", dtype=STATUS_DTYPE),
+        reason_codes=pl.lit([], dtype=pl.List(pl.String)),
+        reason=pl.format("Признак не выявлен; проверено работ: {}.", pl.col("assessments")),
+        assessments="assessments",
+        flagged_assessments="flagged_assessments",
     )
-    return (
-        chosen.group_by("school_id", "year", "method")
+    found = (
+        ranked.join(best.filter(~cleared), on=[*keys, "rank"], maintain_order="left")
+        .group_by(keys)
         .agg(
             status=pl.col("status").first(),
             reason_codes=pl.col("reason_codes")
             .list.explode(keep_nulls=False, empty_as_null=False)
             .unique(maintain_order=True),
             reason=pl.col("reason").str.join(" "),
+            assessments=pl.col("assessments").first(),
+            flagged_assessments=pl.col("flagged_assessments").first(),
         )
-        .join(best.drop("rank"), on=["school_id", "year", "method"])
-        .with_columns(
-            reason=pl.when(pl.col("status") == "cleared")
-            .then(
-                pl.format(
-                    "Признак не выявлен; проверено работ: {}.",
-                    pl.col("assessments"),
-                )
-            )
-            .otherwise(pl.col("reason"))
-        )
+    )
+    return (
+        pl.concat([found, checked.select(found.columns)])
         .select(*FINDING_COLUMNS, "assessments", "flagged_assessments")
         .sort("method", "school_id")
     )
+
+
+def _per_school_signs(signs: ObjectivitySigns) -> tuple[ObjectivitySigns, pl.DataFrame]:
+    return signs, _per_school(signs.findings)
 
 
 def identify(
@@ -150,18 +156,27 @@ def identify(
 ) -> Identification:
     """Run every method for `year`; `previous_lists` (list kind → school_id, cycles_without_rule) are the
     lists of the previous cycle, so that a school leaves only after K cycles without meeting the rule."""
-    low = low_results(inputs.indicators, year=year, settings=methodology.low_results)
-    dynamics = school_dynamics(inputs.indicators, year=year, settings=methodology.dynamics)
-    context = context_index(inputs.context, year=year, settings=methodology.context, areas=inputs.areas)
-    added = value_added(inputs.indicators, context.schools, year=year, settings=methodology.value_added)
-    signs = objectivity_signs(
-        inputs.indicators,
-        inputs.pupil_marks,
-        inputs.level_completion,
-        year=year,
-        settings=methodology.objectivity,
-    )
-    frames = [low.findings, dynamics, context.findings, added.findings, _per_school(signs.findings)]
+    # The signs of non-objective results (the largest part) run in a second thread beside the other methods:
+    # much of each method is single-threaded (NumPy, SciPy, Python), and Polars releases the GIL. The methods
+    # share no state, so the result does not depend on which finishes first.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        signs_job = pool.submit(
+            lambda: _per_school_signs(
+                objectivity_signs(
+                    inputs.indicators,
+                    inputs.pupil_marks,
+                    inputs.level_completion,
+                    year=year,
+                    settings=methodology.objectivity,
+                )
+            )
+        )
+        low = low_results(inputs.indicators, year=year, settings=methodology.low_results)
+        dynamics = school_dynamics(inputs.indicators, year=year, settings=methodology.dynamics)
+        context = context_index(inputs.context, year=year, settings=methodology.context, areas=inputs.areas)
+        added = value_added(inputs.indicators, context.schools, year=year, settings=methodology.value_added)
+        signs, signs_per_school = signs_job.result()
+    frames = [low.findings, dynamics, context.findings, added.findings, signs_per_school]
     findings = (
         pl.concat([_with_values(frame) for frame in frames if not frame.is_empty()], how="vertical")
         if any(not frame.is_empty() for frame in frames)

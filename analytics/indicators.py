@@ -26,6 +26,7 @@ from analytics.stats import (
     DEFAULT_CONFIDENCE,
     SAMPLE_TIER_DTYPE,
     TierThresholds,
+    exact_sum,
     proportion_exprs,
     sample_tier,
 )
@@ -171,7 +172,8 @@ def _count_pupils(results: pl.LazyFrame, settings: IndicatorSettings) -> pl.Lazy
         **{f"mark_{value}_count": (mark == value).sum() for value in (2, 3, 4, 5)},
         primary_score_n=pl.col("primary_score").count(),
         mean_primary_score=pl.col("primary_score").mean(),
-        mean_pct_of_max=pct_of_max.mean(),
+        # Each pupil's % is an inexact float: summed as integers so that a rerun gives the same bits.
+        mean_pct_of_max=pl.when(pct_of_max.count() > 0).then(exact_sum(pct_of_max) / pct_of_max.count()),
         below_min_n=below_minimum.count(),
         below_min_count=below_minimum.sum(),
         test_score_n=test_score.count(),
@@ -266,12 +268,18 @@ CompletionBy = Literal["task", "level"]
 Area = Literal["municipality", "region"]
 
 
-def task_completion(task_scores: Frame, *, by: CompletionBy = "task") -> pl.LazyFrame:
+def task_completion(
+    task_scores: Frame, *, by: CompletionBy = "task", count_participants: bool = True
+) -> pl.LazyFrame:
     """Completion % per school × assessment × task (by="task") or × level Б/П/В (by="level").
 
     completion = 100 × Σ score / Σ max_score over the rows of the group. A null score (task not attempted,
     «X» or «-») counts as 0 with its maximum counted, as ФИС ОКО does: leaving a task blank is not doing
     it. A pupil absent from the work has no rows and does not count. Columns: `TASK_COMPLETION_COLUMNS`.
+
+    By level, `participants` is a distinct count of the participants over the rows of the group, which on a
+    country's task rows costs as much as the sums: `count_participants=False` leaves the column out, for a
+    caller that takes the participants of the work from the pupil rows instead (`tables.identify_inputs`).
 
     >>> tasks = pl.DataFrame({"year": 2025, "procedure": "ВПР", "subject": "Математика", "grade": 5,
     ...     "school_id": "edu1", "participant": ["1", "2"], "task": "1", "score": [2.0, None],
@@ -289,10 +297,11 @@ def task_completion(task_scores: Frame, *, by: CompletionBy = "task") -> pl.Lazy
         tasks = tasks.filter(pl.col("level").is_not_null())
         groups = [*SCHOOL_KEY, "level"]
         participants = pl.col("participant").n_unique()
+    counted = [participants.cast(pl.Int64).alias("participants")] if count_participants else []
     return (
         tasks.group_by(groups)
         .agg(
-            participants=participants.cast(pl.Int64),
+            *counted,
             score_sum=pl.col("score").fill_null(0.0).sum(),
             max_score_sum=pl.col("max_score").sum(),
         )

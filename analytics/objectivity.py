@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -559,6 +560,10 @@ _HEAPING_NUMERIC: Final = {
 _SCHOOL_ASSESSMENT: Final = [*ASSESSMENT_KEY, "school_id"]
 
 
+#: The marks whose lowest primary score is a boundary (a «2» has none).
+_BOUNDARY_MARKS: Final = (3, 4, 5)
+
+
 def _boundaries_long(pupils: pl.LazyFrame, boundaries: Frame | None, year: int) -> pl.LazyFrame:
     """Columns: the assessment key, mark (3, 4, 5), boundary (the lowest primary score of that mark)."""
     if boundaries is None:
@@ -569,7 +574,7 @@ def _boundaries_long(pupils: pl.LazyFrame, boundaries: Frame | None, year: int) 
             .agg(boundary=pl.col("primary_score").min())
         )
     else:
-        marks = ["min_score_3", "min_score_4", "min_score_5"]
+        marks = [f"min_score_{mark}" for mark in _BOUNDARY_MARKS]
         found = (
             boundaries.lazy()
             .with_columns(
@@ -635,14 +640,42 @@ def boundary_heaping(
             "mark",
         )
     )
-    bounds = _boundaries_long(pupils, boundaries, year)
+    # The distinct boundaries of each assessment side by side (b0 < b1 < b2, null where fewer), so that one
+    # group-by over the pupils counts, for every school, the pupils at each boundary and one point short
+    # (a pupil may count for two boundaries one point apart) without repeating each pupil per boundary.
+    slots = range(len(_BOUNDARY_MARKS))
+    wide = (
+        _boundaries_long(pupils, boundaries, year)
+        .group_by(ASSESSMENT_KEY)
+        .agg(pl.col("boundary").unique().sort())
+        .with_columns(pl.col("boundary").list.get(i, null_on_oob=True).alias(f"b{i}") for i in slots)
+        .drop("boundary")
+    )
     score = pl.col("primary_score")
+    counts = (
+        pupils.join(wide, on=list(ASSESSMENT_KEY), how="left")
+        .group_by(_SCHOOL_ASSESSMENT)
+        .agg(
+            *[pl.col(f"b{i}").first() for i in slots],
+            *[(score == pl.col(f"b{i}")).sum().alias(f"at{i}") for i in slots],
+            *[(score == pl.col(f"b{i}") - 1).sum().alias(f"below{i}") for i in slots],
+        )
+        .collect()
+    )
+    schools = counts.select(_SCHOOL_ASSESSMENT)
     per_boundary = (
-        pupils.join(bounds.drop("mark").unique(), on=list(ASSESSMENT_KEY), how="inner")
-        .filter((score == pl.col("boundary")) | (score == pl.col("boundary") - 1))
-        .group_by([*_SCHOOL_ASSESSMENT, "boundary"])
-        .agg(at=(score == pl.col("boundary")).sum(), below=(score < pl.col("boundary")).sum())
-        .with_columns(pl.col("at", "below").cast(pl.Int64))
+        pl.concat(
+            [
+                counts.lazy().select(
+                    *_SCHOOL_ASSESSMENT,
+                    boundary=pl.col(f"b{i}"),
+                    at=pl.col(f"at{i}").cast(pl.Int64),
+                    below=pl.col(f"below{i}").cast(pl.Int64),
+                )
+                for i in slots
+            ]
+        )
+        .filter(pl.col("boundary").is_not_null(), (pl.col("at") + pl.col("below")) > 0)
         .with_columns(
             rest_at=_loo("at", [*ASSESSMENT_KEY, "boundary"]),
             rest_below=_loo("below", [*ASSESSMENT_KEY, "boundary"]),
@@ -673,7 +706,6 @@ def boundary_heaping(
         p_list=pl.col("p"),
     )
     per_school = per_school.with_columns(p_value=_fisher_combined(per_school)).drop("p_list")
-    schools = pupils.select(_SCHOOL_ASSESSMENT).unique().collect()
     data = schools.join(per_school, on=_SCHOOL_ASSESSMENT, how="left").with_columns(
         pl.col("n", "observed", "boundaries").fill_null(0).cast(pl.Int64),
         pl.col("expected").fill_null(0.0),
@@ -732,7 +764,18 @@ def _hypergeom_upper_tail(
     tail = np.full(k.shape, np.nan)
     if not k.size:
         return tail
-    triples, inverse = np.unique(np.column_stack([draws, population, successes]), axis=0, return_inverse=True)
+    # np.unique over one integer key per triple (ordered as the triples: draws, then population, then
+    # successes) is ~20× faster than over rows (axis=0), which sorts a structured view.
+    width = int(population.max()) + 1
+    if int(draws.max()) * width * width + width * width < 2**62:
+        _, first, inverse = np.unique(
+            (draws * width + population) * width + successes, return_index=True, return_inverse=True
+        )
+        triples = np.column_stack([draws, population, successes])[first]
+    else:
+        triples, inverse = np.unique(
+            np.column_stack([draws, population, successes]), axis=0, return_inverse=True
+        )
     inverse = inverse.ravel()
     row_order = np.argsort(inverse, kind="stable")
     first_row = np.searchsorted(inverse[row_order], np.arange(len(triples) + 1))
@@ -1387,9 +1430,10 @@ class ObjectivitySigns:
             "cohort_drop": self.cohort_drop,
         }
 
-    @property
+    @cached_property
     def findings(self) -> pl.DataFrame:
-        """All rows in `FINDING_SCHEMA` + procedure, subject, grade, sorted by school, method, assessment."""
+        """All rows in `FINDING_SCHEMA` + procedure, subject, grade, sorted by school, method, assessment
+        (computed once: a country's signs have millions of rows)."""
         columns = [*FINDING_COLUMNS, *ASSESSMENT_COLUMNS.names()]
         return pl.concat([frame.select(columns) for frame in self.by_sign.values()]).sort(
             ["school_id", "method", "procedure", "subject", "grade"]

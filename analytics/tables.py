@@ -72,7 +72,27 @@ def identify_inputs(
     if year is not None:
         tasks = tasks.filter(pl.col("year") == year)
     school_areas = checked(areas, "school_areas").collect()
-    from_pupils = school_indicators(pupils).collect()
+    pupil_indicators = school_indicators(pupils)
+    # The participants of each level are the participants of the work (every participant of a work has a
+    # row for each of its tasks, a blank one with a null score), counted from the pupil rows: a distinct
+    # count over the task rows would cost as much as the sums themselves.
+    level_sums = task_completion(tasks, by="level", count_participants=False).join(
+        pupil_indicators.select(*SCHOOL_KEY, "participants"), on=list(SCHOOL_KEY), how="left"
+    )
+    marked = pl.col("primary_score").is_not_null() & pl.col("mark").is_not_null()
+    # Collected together: the engine runs the three queries at once and computes their shared part (the
+    # pupils' indicators) once.
+    from_pupils, levels, marks = pl.collect_all(
+        [
+            pupil_indicators,
+            compare_task_completion(level_sums, school_areas)
+            .select(LEVEL_COMPLETION_COLUMNS)
+            .with_columns(pl.col("procedure").cast(pl.String)),
+            pupils.filter(marked & (pl.col("year") == year) if year is not None else marked)
+            .select(PUPIL_MARK_COLUMNS)
+            .with_columns(pl.col("procedure").cast(pl.String)),
+        ]
+    )
     from_aggregates = (
         aggregate_indicators(aggregates)
         .collect()
@@ -84,19 +104,6 @@ def identify_inputs(
             from_aggregates.cast(SCHOOL_INDICATORS_SCHEMA),
         ],
         how="vertical",
-    )
-    levels = (
-        compare_task_completion(task_completion(tasks, by="level"), school_areas)
-        .select(LEVEL_COMPLETION_COLUMNS)
-        .with_columns(pl.col("procedure").cast(pl.String))
-        .collect()
-    )
-    marked = pl.col("primary_score").is_not_null() & pl.col("mark").is_not_null()
-    marks = (
-        pupils.filter(marked & (pl.col("year") == year) if year is not None else marked)
-        .select(PUPIL_MARK_COLUMNS)
-        .with_columns(pl.col("procedure").cast(pl.String))
-        .collect()
     )
     context_frame = checked(context, "school_context").collect()
     return IdentifyInputs(

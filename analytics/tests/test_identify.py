@@ -176,3 +176,24 @@ def test_inputs_of_the_year_only_give_the_same_identification(region: dict[str, 
     year_only = identify(_inputs(region, year=2025, check_values=False), Methodology(), year=2025)
     assert year_only.findings.equals(every_year.findings)
     assert _inputs(region, year=2025).level_completion["year"].unique().to_list() == [2025]
+
+
+def test_level_participants_are_the_distinct_participants_of_the_task_rows(
+    region: dict[str, pl.DataFrame],
+) -> None:
+    """`identify_inputs` takes each level's participants from the pupil rows instead of a distinct count over
+    the task rows: the same numbers, since every participant of a work has a row for each of its tasks."""
+    from analytics.indicators import SCHOOL_KEY, task_completion
+
+    levels = _inputs(region, year=2025).level_completion
+    counted = (
+        task_completion(region["task_scores"].filter(pl.col("year") == 2025), by="level")
+        .select(*SCHOOL_KEY, "level", "participants", "completion_pct")
+        .with_columns(pl.col("procedure").cast(pl.String))
+        .collect()
+    )
+    assert levels.height == counted.height > 0
+    joined = levels.join(counted, on=[*SCHOOL_KEY, "level"], suffix="_counted")
+    assert joined.height == levels.height
+    assert joined["participants"].to_list() == joined["participants_counted"].to_list()
+    assert joined["completion_pct"].to_list() == joined["completion_pct_counted"].to_list()
