@@ -5,13 +5,18 @@ Usage:
     .venv/bin/python benchmarks/bench_import.py /tmp/bench-vpr [--db sqlite postgres] [--mode files zip]
         [--pg postgresql://postgres@127.0.0.1:5432] [--profile /tmp/import.prof]
 
-(a) The baseline: python-calamine alone reads every file (open the workbook, its first sheet, to_python).
+(a) The baseline: python-calamine alone reads every file (open the workbook, its first sheet, to_python);
+the issue's ratio is to this figure. When a job's workbooks are read by several processes (the setting
+`OPORA_IMPORT_WORKERS`, by default the CPUs), calamine alone is timed again in as many processes (a pool
+started before the clock), and the importer's reading with its workers (their start included): the second
+ratio, to calamine in as many processes, is what is left beyond reading.
 (b) The import through the real path, `opora import-results` (the management command): `files` makes one
 job per file, as the CLI does with a folder; `zip` puts every file into one ZIP (stored, built before the
 clock starts) and imports it as one job. Each (database, mode) runs in a child process on a fresh
 database: a new SQLite file, or a PostgreSQL database created for the run and dropped after it; migrations
 run and the demo region of the manifest (`demo_build`) is built before the clock starts. The import is
-made as the demo `region` user. `--profile` writes a cProfile of the first run's import.
+made as the demo `region` user. `--profile` writes a cProfile of the first run's import (of its main
+process: the reading workers' time is not in it).
 """
 
 import argparse
@@ -55,6 +60,34 @@ def calamine_baseline(paths: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
+def _calamine_rows(paths: list[Path]) -> int:
+    import python_calamine
+
+    rows = 0
+    for path in paths:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        rows += len(workbook.get_sheet_by_index(0).to_python())
+        workbook.close()
+    return rows
+
+
+def calamine_processes(paths: list[Path], processes: int) -> tuple[float, int]:
+    """As calamine_baseline, the files shared by `processes` processes (started and warmed before the
+    clock), in chunks as the importer shares them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from opora.imports.fis_oko.pool import CHUNK_FILES
+
+    chunks = [paths[start : start + CHUNK_FILES] for start in range(0, len(paths), CHUNK_FILES)]
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        list(pool.map(_calamine_rows, [paths[:1]] * processes * 2))
+        started = time.perf_counter()
+        rows = sum(pool.map(_calamine_rows, chunks))
+        return time.perf_counter() - started, rows
+
+
 def parse_only(paths: list[Path]) -> float:
     """Seconds for the importer's reading without a database: bytes → grid → checked VprFile."""
     import hashlib
@@ -65,6 +98,19 @@ def parse_only(paths: list[Path]) -> float:
     for path in paths:
         data = path.read_bytes()
         parse_vpr_workbook(data, file_name=path.name, sha256=hashlib.sha256(data).hexdigest())
+    return time.perf_counter() - started
+
+
+def parse_with_workers(paths: list[Path], workers: int) -> float:
+    """As parse_only, read by this process and `workers` worker processes (started by the run, as the
+    import starts them)."""
+    from django.utils import timezone
+
+    from opora.imports.fis_oko.pool import workbooks_read
+
+    started = time.perf_counter()
+    members = [(path.name, path.read_bytes()) for path in paths]
+    workbooks_read(members, workers=workers, this_year=timezone.localdate().year)
     return time.perf_counter() - started
 
 
@@ -110,6 +156,9 @@ def child(directory: Path, db: str, mode: str, pg: str, profile: str) -> dict[st
             with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
                 for path in paths:
                     archive.write(path, path.name)
+        from opora.imports.fis_oko.pool import workers_for
+
+        workers = workers_for(len(paths)) if mode == "zip" else 0  # as the import decides at its start
         out, err = io.StringIO(), io.StringIO()
         profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
@@ -137,7 +186,14 @@ def child(directory: Path, db: str, mode: str, pg: str, profile: str) -> dict[st
 
             with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name}")
-    return {"db": vendor, "mode": mode, "seconds": seconds, "rows": rows, "summary": summary}
+    return {
+        "db": vendor,
+        "mode": mode,
+        "seconds": seconds,
+        "rows": rows,
+        "summary": summary,
+        "workers": workers,
+    }
 
 
 def main() -> None:
@@ -170,12 +226,38 @@ def main() -> None:
         f"python-calamine alone: {calamine:.2f} s ({grid_rows:,} sheet rows), {pupils / calamine:,.0f} rows/s"
         f"  [{_load()}]"
     )
+    from django.conf import settings
+
+    from opora.imports.fis_oko.pool import workers_for
+
+    readers = workers_for(len(paths)) + 1
+    print(
+        f"reading processes of a job of {len(paths):,} files: {readers} (this one and {readers - 1} "
+        f"workers; OPORA_IMPORT_WORKERS={settings.OPORA_IMPORT_WORKERS}, {os.cpu_count()} CPUs)"
+    )
+    calamine_n = calamine
+    if readers > 1:
+        calamine_n, _rows = calamine_processes(paths, readers)
+        print(
+            f"python-calamine alone in {readers} processes: {calamine_n:.2f} s, "
+            f"{pupils / calamine_n:,.0f} rows/s  [{_load()}]"
+        )
     parsed = parse_only(paths)
     print(
         f"parse only (no database): {parsed:.2f} s, {pupils / parsed:,.0f} rows/s, "
         f"{parsed / calamine:.2f}× calamine  [{_load()}]"
     )
-    print(f"{'database':<12}{'mode':<7}{'seconds':>9}{'rows/s':>10}{'× calamine':>12}  rows written")
+    if readers > 1:
+        pooled = parse_with_workers(paths, readers - 1)
+        print(
+            f"parse only with {readers - 1} workers (no database, their start included): {pooled:.2f} s, "
+            f"{pupils / pooled:,.0f} rows/s, {pooled / calamine:.2f}× calamine, "
+            f"{pooled / calamine_n:.2f}× calamine in {readers} processes  [{_load()}]"
+        )
+    print(
+        f"{'database':<12}{'mode':<7}{'workers':>8}{'seconds':>9}{'rows/s':>10}{'× calamine':>12}"
+        f"{f'× in {readers}':>10}  rows written"
+    )
     profile = args.profile
     for db in args.db:
         for mode in args.mode:
@@ -190,9 +272,10 @@ def main() -> None:
                 continue
             result = json.loads(done.stdout.strip().splitlines()[-1])
             seconds = result["seconds"]
+            rate = result["rows"] / seconds
             print(
-                f"{result['db']:<12}{mode:<7}{seconds:9.1f}{result['rows'] / seconds:10,.0f}"
-                f"{seconds / calamine:11.1f}×  {result['rows']:,}  [{_load()}]",
+                f"{result['db']:<12}{mode:<7}{result['workers']:8}{seconds:9.1f}{rate:10,.0f}"
+                f"{seconds / calamine:11.1f}×{seconds / calamine_n:9.1f}×  {result['rows']:,}  [{_load()}]",
                 flush=True,
             )
             if result["rows"] != pupils:

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import * from here."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -104,6 +105,11 @@ MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 OPORA_MAX_UPLOAD_BYTES = env_int("OPORA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# The workbooks of a large ZIP import are read by this many processes (this one and a pool of workers);
+# 1 or 0 reads in this process only. While the pool is not yet started, an archive of fewer workbooks than
+# the minimum is read here: a worker's start costs about what reading 300 workbooks does.
+OPORA_IMPORT_WORKERS = env_int("OPORA_IMPORT_WORKERS", os.cpu_count() or 1)
+OPORA_IMPORT_WORKERS_MIN_FILES = env_int("OPORA_IMPORT_WORKERS_MIN_FILES", 500)
 
 # Login throttling: a user name + address pair is locked after this many failures, for this long.
 AXES_FAILURE_LIMIT = env_int("OPORA_LOGIN_FAILURE_LIMIT", 5)

@@ -54,6 +54,19 @@ def _json_score(score: Decimal | int | None) -> int | float | None:
     return int(score) if score == score.to_integral() else float(score)
 
 
+# The JSON text of «not attempted» and of a whole score: nearly every score of a file, written without a
+# json.dumps call per pupil (a Decimal equal to a whole number finds its int's text, as _json_score gives).
+_SCORE_TEXT: dict[Decimal | int | None, str] = {None: "null", **{n: str(n) for n in range(101)}}
+
+
+def _scores_json(scores: tuple[Decimal | int | None, ...]) -> str:
+    """The scores as json.dumps writes them ("[1, null, 0.5]")."""
+    try:
+        return "[" + ", ".join([_SCORE_TEXT[s] for s in scores]) + "]"
+    except KeyError:  # a fractional score (0,5), or a whole one above 100
+        return json.dumps([_json_score(s) for s in scores])
+
+
 def _pupil_rows(school_assessment_id: int, pupils: list[PupilLine]) -> list[tuple[Any, ...]]:
     """The pupils as rows of PUPIL_RESULT_COLUMNS; task_scores as the JSON text JSONField's encoder makes."""
     return [
@@ -62,7 +75,7 @@ def _pupil_rows(school_assessment_id: int, pupils: list[PupilLine]) -> list[tupl
             p.code,
             p.class_name,
             p.variant,
-            json.dumps([_json_score(s) for s in p.scores]),
+            _scores_json(p.scores),
             p.primary_score,
             p.mark,
             p.journal_mark,

@@ -36,6 +36,7 @@ from opora.imports.fis_oko.plan import (
     FilePlan,
     VprPlan,
 )
+from opora.imports.fis_oko.pool import workbooks_read, workers_for
 from opora.imports.readers import ZIP_MAGIC
 from opora.imports.schools import unknown_school
 from opora.registry.identity import SchoolResolver
@@ -343,9 +344,16 @@ def _read(data: bytes, *, file_name: str) -> _Read:
     if cached is not None:
         return cached
     members, errors, warnings = read_files(data, file_name=file_name)
+    workers = workers_for(len(members))
+    if workers:
+        results = workbooks_read(members, workers=workers, this_year=key[3])
+    else:
+        results = [
+            parse_vpr_workbook(content, file_name=name, sha256=hashlib.sha256(content).hexdigest())
+            for name, content in members
+        ]
     parsed: list[VprFile] = []
-    for name, content in members:
-        result = parse_vpr_workbook(content, file_name=name, sha256=hashlib.sha256(content).hexdigest())
+    for result in results:
         errors.extend(result.errors)
         warnings.extend(result.warnings)
         if result.file is not None:
