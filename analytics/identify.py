@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import polars as pl
@@ -27,7 +27,7 @@ from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA, STATUS_DTYPE, ST
 from analytics.lists import list_membership
 from analytics.low_results import low_results
 from analytics.methodology import Methodology
-from analytics.objectivity import ObjectivitySigns, objectivity_signs
+from analytics.objectivity import boundary_heaping, objectivity_signs
 from analytics.value_added import value_added
 
 __all__ = ["FINDINGS_SCHEMA", "LIST_METHODS", "Identification", "IdentifyInputs", "identify"]
@@ -143,10 +143,6 @@ def _per_school(signs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _per_school_signs(signs: ObjectivitySigns) -> tuple[ObjectivitySigns, pl.DataFrame]:
-    return signs, _per_school(signs.findings)
-
-
 def identify(
     inputs: IdentifyInputs,
     methodology: Methodology,
@@ -156,26 +152,21 @@ def identify(
 ) -> Identification:
     """Run every method for `year`; `previous_lists` (list kind → school_id, cycles_without_rule) are the
     lists of the previous cycle, so that a school leaves only after K cycles without meeting the rule."""
-    # The signs of non-objective results (the largest part) run in a second thread beside the other methods:
-    # much of each method is single-threaded (NumPy, SciPy, Python), and Polars releases the GIL. The methods
-    # share no state, so the result does not depend on which finishes first.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        signs_job = pool.submit(
-            lambda: _per_school_signs(
-                objectivity_signs(
-                    inputs.indicators,
-                    inputs.pupil_marks,
-                    inputs.level_completion,
-                    year=year,
-                    settings=methodology.objectivity,
-                )
-            )
+    # The test of heaping at mark boundaries and the other signs of non-objective results run in two more
+    # threads beside the other methods: much of each method is single-threaded (NumPy, SciPy, Python) and
+    # Polars releases the GIL. The methods share no state: the result does not depend on which ends first.
+    settings = methodology.objectivity
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        heaping = pool.submit(boundary_heaping, inputs.pupil_marks, year=year, settings=settings)
+        other_signs = pool.submit(
+            objectivity_signs, inputs.indicators, None, inputs.level_completion, year=year, settings=settings
         )
         low = low_results(inputs.indicators, year=year, settings=methodology.low_results)
         dynamics = school_dynamics(inputs.indicators, year=year, settings=methodology.dynamics)
         context = context_index(inputs.context, year=year, settings=methodology.context, areas=inputs.areas)
         added = value_added(inputs.indicators, context.schools, year=year, settings=methodology.value_added)
-        signs, signs_per_school = signs_job.result()
+        signs = replace(other_signs.result(), boundary_heaping=heaping.result())
+    signs_per_school = _per_school(signs.findings)
     frames = [low.findings, dynamics, context.findings, added.findings, signs_per_school]
     findings = (
         pl.concat([_with_values(frame) for frame in frames if not frame.is_empty()], how="vertical")
