@@ -308,7 +308,13 @@ def context_frame(seed: int, schools: pl.DataFrame) -> pl.DataFrame:
 
 
 def _canonical(frame: pl.DataFrame, schema: str) -> pl.DataFrame:
-    return frame.select(pl.col(name).cast(dtype) for name, dtype in SCHEMAS[schema].polars_schema.items())
+    """The schema's columns in its order and dtypes; an optional column the generator does not make (the
+    achievement levels of regional diagnostics) is left out, as a file without it would be."""
+    return frame.select(
+        pl.col(name).cast(dtype)
+        for name, dtype in SCHEMAS[schema].polars_schema.items()
+        if name in frame.columns
+    )
 
 
 def generate(out: Path, scale: float, seed: int = SEED) -> None:
