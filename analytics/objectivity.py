@@ -662,7 +662,7 @@ def boundary_heaping(
         )
         .collect()
     )
-    schools = counts.select(_SCHOOL_ASSESSMENT)
+    schools = counts.select(_SCHOOL_ASSESSMENT).sort(_SCHOOL_ASSESSMENT)  # rows in a stable order
     per_boundary = (
         pl.concat(
             [
@@ -706,7 +706,7 @@ def boundary_heaping(
         p_list=pl.col("p"),
     )
     per_school = per_school.with_columns(p_value=_fisher_combined(per_school)).drop("p_list")
-    data = schools.join(per_school, on=_SCHOOL_ASSESSMENT, how="left").with_columns(
+    data = schools.join(per_school, on=_SCHOOL_ASSESSMENT, how="left", maintain_order="left").with_columns(
         pl.col("n", "observed", "boundaries").fill_null(0).cast(pl.Int64),
         pl.col("expected").fill_null(0.0),
     )
