@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import CuratorAssignment, Role, User
 from opora.core.models import AuditEvent
 from opora.core.services import audit_event_create
+from opora.demo.diagnostics import demo_diagnostics_build, demo_diagnostics_delete, diagnostic_years
 from opora.demo.region import (
     CONTEXT_FIELDS,
     DEMO_EMAIL_DOMAIN,
@@ -83,6 +84,7 @@ class DemoBuild:
     results_seconds: float = 0.0
     results_years: tuple[int, ...] = ()
     exam_rows: int = 0  # ОГЭ/ЕГЭ results per school imported
+    diagnostic_rows: int = 0  # pupil results of the regional diagnostic (КДР) imported
     runs: int = 0  # identification runs computed
 
 
@@ -116,6 +118,9 @@ def demo_build(
                 built = demo_results_build(
                     demo=demo, user=importer, years=results_years, grades=results_grades
                 )
+                diagnostics = demo_diagnostics_build(
+                    demo=demo, user=importer, years=diagnostic_years(tuple(results_years))
+                )
                 support = demo_support_build(
                     demo=demo, region=build.region, user=importer, years=tuple(results_years)
                 )
@@ -128,6 +133,7 @@ def demo_build(
                 results_seconds=built.seconds,
                 results_years=tuple(sorted(set(results_years))),
                 exam_rows=support.exam_rows,
+                diagnostic_rows=diagnostics.rows,
                 runs=support.runs,
             )
     return dataclasses.replace(build, seconds=time.perf_counter() - started)
@@ -199,6 +205,7 @@ def demo_region_delete(*, code: str = DEMO_REGION_CODE) -> bool:
     )
     demo_support_delete(region=region)
     demo_results_delete(region=region)
+    demo_diagnostics_delete()
     User.objects.filter(in_region).delete()
     schools = School.objects.filter(municipality__region=region)
     # Successors are protected: release them before the schools go.

@@ -19,6 +19,7 @@ from opora.demo.build import (
     demo_logins,
     demo_region_exists,
 )
+from opora.demo.diagnostics import DIAGNOSTIC_PROCEDURE, diagnostic_years
 from opora.demo.region import MAX_SCHOOLS, MIN_SCHOOLS
 from opora.demo.results import VPR_GRADES
 
@@ -146,10 +147,17 @@ class Command(BaseCommand):
         if build.runs:
             self.stdout.write(
                 _(
-                    "Imported %(exams)s ОГЭ and ЕГЭ results per school; computed the identification of "
-                    "every year (%(runs)s runs) and imported an official list to compare with."
+                    "Imported %(exams)s ОГЭ and ЕГЭ results per school and %(diagnostics)s pupil results of "
+                    "the regional diagnostic %(procedure)s (%(years)s); computed the identification of every "
+                    "year (%(runs)s runs) and imported an official list to compare with."
                 )
-                % {"exams": build.exam_rows, "runs": build.runs}
+                % {
+                    "exams": build.exam_rows,
+                    "diagnostics": build.diagnostic_rows,
+                    "procedure": DIAGNOSTIC_PROCEDURE,
+                    "years": ", ".join(str(year) for year in diagnostic_years(build.results_years)),
+                    "runs": build.runs,
+                }
             )
         self._print_logins(build)
 
