@@ -9,9 +9,10 @@ data in their `source`, so the importer checks every mark against them.
 import io
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -202,4 +203,40 @@ def _check(job: ImportJob, *, committed: bool = False) -> None:
     )
 
 
-__all__ = ["SCALE_SOURCE", "DemoResultsError", "ResultsBuild", "demo_results_build", "demo_results_delete"]
+def demo_csv_import(
+    *,
+    user: User,
+    kind: str,
+    name: str,
+    content: str,
+    what: str,
+    tolerated: Callable[[dict[str, Any]], bool] = lambda warning: False,
+) -> ImportJob:
+    """Import one generated CSV as `user` through the job flow (create, check, commit), as a region would;
+    `DemoResultsError` (naming `what` was generated) when it does not import cleanly: an error, or a warning
+    that `tolerated` does not accept."""
+
+    def checked(job: ImportJob, expected: str) -> ImportJob:
+        unexpected = [warning for warning in job.warnings if not tolerated(warning)]
+        if job.status == expected and not job.errors and not unexpected:
+            return job
+        problems = [render_row_error(p) for p in [*job.errors, *unexpected][:20]]
+        raise DemoResultsError(
+            f"The generated {what} in «{job.original_name}» did not import cleanly (status {job.status}): "
+            + "; ".join(problems)
+        )
+
+    upload = ContentFile(content.encode("utf-8"), name=name)
+    job = import_job_create(user=user, kind=kind, uploaded_file=upload)
+    job = checked(import_job_validate(job=job), ImportJob.Status.VALIDATED)
+    return checked(import_job_commit(job=job, user=user), ImportJob.Status.COMMITTED)
+
+
+__all__ = [
+    "SCALE_SOURCE",
+    "DemoResultsError",
+    "ResultsBuild",
+    "demo_csv_import",
+    "demo_results_build",
+    "demo_results_delete",
+]

@@ -17,13 +17,11 @@ from opora.assessments.models import SchoolAggregateResult
 from opora.demo.exams import exams_csv, generate_exams
 from opora.demo.region import DemoRegion
 from opora.demo.results import RESULTS_YEARS
-from opora.demo.results_build import DemoResultsError
+from opora.demo.results_build import DemoResultsError, demo_csv_import
 from opora.identification.models import IdentificationRun, ListMembership, MethodologyVersion, SchoolList
 from opora.identification.official import official_list_import
 from opora.identification.services import identification_run_create
-from opora.imports.errors import render_row_error
 from opora.imports.models import ImportJob
-from opora.imports.services import import_job_commit, import_job_create, import_job_validate
 from opora.registry.models import Region
 
 OFFICIAL_DOCUMENT = "Приказ министерства образования № 412 (демо)"
@@ -44,12 +42,14 @@ def demo_support_build(
     rows = generate_exams(demo, years=years)
     with transaction.atomic():
         for year in sorted({row.year for row in rows}):
-            content = exams_csv([row for row in rows if row.year == year]).encode("utf-8")
-            upload = ContentFile(content, name=f"ОГЭ и ЕГЭ {year} по школам, демо-регион.csv")
-            job = import_job_create(user=user, kind=ImportJob.Kind.SCHOOL_RESULTS, uploaded_file=upload)
-            job = import_job_validate(job=job)
-            _check(job, ImportJob.Status.VALIDATED)
-            _check(import_job_commit(job=job, user=user), ImportJob.Status.COMMITTED)
+            demo_csv_import(
+                user=user,
+                kind=ImportJob.Kind.SCHOOL_RESULTS,
+                name=f"ОГЭ и ЕГЭ {year} по школам, демо-регион.csv",
+                content=exams_csv([row for row in rows if row.year == year]),
+                what="exam results",
+                tolerated=lambda warning: True,
+            )
         runs = [
             identification_run_create(actor=user, region=region, municipality=None, year=year)
             for year in sorted(years)
@@ -99,13 +99,3 @@ def demo_support_delete(*, region: Region) -> None:
     IdentificationRun.objects.filter(region=region).delete()
     MethodologyVersion.objects.filter(region=region).delete()
     SchoolAggregateResult.objects.filter(school__municipality__region=region).delete()
-
-
-def _check(job: ImportJob, expected: str) -> None:
-    if job.status == expected and not job.errors:
-        return
-    problems = [render_row_error(p) for p in [*job.errors, *job.warnings][:20]]
-    raise DemoResultsError(
-        f"The generated exam results in «{job.original_name}» did not import cleanly (status {job.status}): "
-        + "; ".join(problems)
-    )
