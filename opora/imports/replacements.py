@@ -1,9 +1,8 @@
 """A file that replaces a school's results in an assessment says so: a warning in the job's log and an
-audit event with the file's hash and the counts before and after. One place for every importer."""
+audit event with both files' hashes and the counts before and after, in one shape for every importer."""
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,8 @@ class Replacement:
     assessment: str
     old_count: int | None  # participants before
     new_count: int  # participants now
-    details: Mapping[str, Any] = field(default_factory=dict)  # the importer's own details for the audit
+    new_sha256: str  # the replacing file's hash
+    old_sha256: str = ""  # the replaced file's hash, where it was kept
 
 
 def replacements_log(
@@ -61,7 +61,15 @@ def replacements_log(
                 object_type=object_type,
                 object_id=r.object_id,
                 summary=f"{r.school} · {r.assessment}",
-                details={"source": source, "file": r.file_name, **r.details, "import_job": job_id},
+                details={
+                    "source": source,
+                    "file": r.file_name,
+                    "old_sha256": r.old_sha256,
+                    "new_sha256": r.new_sha256,
+                    "old_count": r.old_count,
+                    "new_count": r.new_count,
+                    "import_job": job_id,
+                },
             )
         )
     ImportJobEvent.objects.bulk_create(job_events)

@@ -118,11 +118,8 @@ def aggregate_plan_apply(plan: AggregatePlan, *, actor: User, source: str) -> di
                     assessment=item.assessment,
                     old_count=item.old_participants,
                     new_count=item.values["participants"],
-                    details={
-                        "new_sha256": plan.sha256,
-                        "old_participants": item.old_participants,
-                        "new_participants": item.values["participants"],
-                    },
+                    new_sha256=plan.sha256,
+                    old_sha256=item.old_sha256,
                 )
                 for item in replaces
             ],

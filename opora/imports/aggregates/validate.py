@@ -81,6 +81,7 @@ class AggregateItem:
     action: str = CREATE
     result_id: int | None = None
     old_participants: int | None = None
+    old_sha256: str = ""
 
 
 @dataclass
@@ -620,6 +621,7 @@ class AggregateValidator:
             if current is not None:
                 item.result_id = current.pk
                 item.old_participants = current.participants
+                item.old_sha256 = current.source_sha256
                 same = all(getattr(current, name) == item.values[name] for name in STORED_FIELDS)
                 item.action = UNCHANGED if same else REPLACE
             plan.items.append(item)

@@ -141,12 +141,8 @@ def vpr_plan_apply(*, plan: VprPlan, actor: User, source: str) -> dict[str, int]
                     assessment=plan.assessments[p.key].title,
                     old_count=p.old_count,
                     new_count=len(p.file.pupils),
-                    details={
-                        "old_sha256": p.old_sha256,
-                        "new_sha256": p.file.sha256,
-                        "old_count": p.old_count,
-                        "new_count": len(p.file.pupils),
-                    },
+                    new_sha256=p.file.sha256,
+                    old_sha256=p.old_sha256,
                 )
                 for p in replaces
             ],

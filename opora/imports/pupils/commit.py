@@ -154,12 +154,8 @@ def pupil_results_plan_apply(*, plan: PupilPlan, actor: User, source: str) -> di
                     assessment=plan.assessments[g.key].title,
                     old_count=g.old_count,
                     new_count=len(g.pupils),
-                    details={
-                        "old_sha256": g.old_sha256,
-                        "new_sha256": plan.sha256,
-                        "old_count": g.old_count,
-                        "new_count": len(g.pupils),
-                    },
+                    new_sha256=plan.sha256,
+                    old_sha256=g.old_sha256,
                 )
                 for g in replaces
             ],

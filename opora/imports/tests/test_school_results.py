@@ -232,9 +232,10 @@ def test_a_corrected_file_replaces_the_school_result(cast):
     assert job.counts["updated"] == 1
     result = stored(cast.school)
     assert (result.participants, result.share_2, result.source_file) == (25, Decimal("20"), "corrected.csv")
-    assert AuditEvent.objects.filter(
-        action="school_aggregate_result_replace", object_id=str(result.pk)
-    ).exists()
+    audit = AuditEvent.objects.get(action="school_aggregate_result_replace", object_id=str(result.pk))
+    first_sha = ImportJob.objects.filter(status=ImportJob.Status.COMMITTED).earliest("pk").sha256
+    assert (audit.details["old_sha256"], audit.details["new_sha256"]) == (first_sha, job.sha256)
+    assert (audit.details["old_count"], audit.details["new_count"]) == (20, 25)
     assert job.events.filter(level=ImportJobEvent.Level.WARNING).exists()
     indicator = SchoolIndicator.objects.get(school=cast.school, source=SchoolIndicator.Source.AGGREGATES)
     assert indicator.participants == 25 and indicator.mark_2_pct == pytest.approx(20.0)
