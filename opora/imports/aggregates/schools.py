@@ -14,7 +14,7 @@ from opora.accounts.models import User
 from opora.imports.register.format import fold
 from opora.imports.schools import unknown_school
 from opora.registry.identity import Resolution, SchoolResolver
-from opora.registry.models import Municipality, Region, School
+from opora.registry.models import Municipality, Region
 
 _TOTAL_WORDS = ("итого", "всего", "вся выборка", "российская федерация", "по региону", "по району")
 
@@ -29,9 +29,10 @@ class Problem:
 
 class SchoolMatcher:
     def __init__(self, user: User) -> None:
-        self.schools = {s.pk: s for s in School.objects.select_related("municipality")}
-        self.resolver = SchoolResolver.load()
-        self.visible = set(schools_visible_to(user).values_list("pk", flat=True))
+        # The register once per process while it is unchanged; the schools' names only in the user's scope.
+        self.resolver = SchoolResolver.cached()
+        self.schools = {s.pk: s for s in schools_visible_to(user).select_related("municipality")}
+        self.visible = set(self.schools)
         self.municipalities = {fold(m.name): m.pk for m in Municipality.objects.all()}
         self.area_names = set(self.municipalities) | {fold(r.name) for r in Region.objects.all()}
 
@@ -65,14 +66,13 @@ class SchoolMatcher:
         where = column(first)
         problems: list[Problem] = []
         what = login or inn or name
-        if resolution.school_id is not None and login and matched != "school":
+        if resolution.school_id in self.visible and login and matched != "school":
             found = self.schools[resolution.school_id]
-            if found.pk in self.visible:
-                message = _(
-                    "the login %(login)s is not in the register; the school «%(name)s» (login %(known)s) "
-                    "is found by its INN or name"
-                ) % {"login": login, "name": found.short_name, "known": found.fis_oko_login or "—"}
-                problems.append(Problem(column("school"), message, warning=True))
+            message = _(
+                "the login %(login)s is not in the register; the school «%(name)s» (login %(known)s) "
+                "is found by its INN or name"
+            ) % {"login": login, "name": found.short_name, "known": found.fis_oko_login or "—"}
+            problems.append(Problem(column("school"), message, warning=True))
         if resolution.ambiguous:
             visible = [s for s in resolution.suggestions if s.school_id in self.visible]
             message = _(

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from opora.assessments.services import PUPIL_RESULT_COLUMNS
 from opora.imports.fis_oko.parse import TaskColumn
 
 CREATE, REPLACE, UNCHANGED = "create", "replace", "unchanged"
@@ -45,19 +46,9 @@ class Pupil:
         )
 
 
-STORED_FIELDS = (
-    "participant_code",
-    "class_name",
-    "variant",
-    "task_scores",
-    "primary_score",
-    "mark",
-    "journal_mark",
-    "test_score",
-    "below_minimum",
-    "achievement_level",
-    "completion_pct",
-)
+#: The PupilResult fields a pupil row carries (what `pupil_results_insert` writes, without its school
+#: assessment), compared with the stored rows to tell an unchanged file.
+STORED_FIELDS = tuple(name for name in PUPIL_RESULT_COLUMNS if name != "school_assessment_id")
 
 
 def stored_values(row: tuple[Any, ...]) -> tuple[Any, ...]:

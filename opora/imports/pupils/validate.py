@@ -205,7 +205,7 @@ class PupilResultsValidator(SchoolRows):
         self.subjects = {fold(s.name): s for s in subjects} | {fold(s.code): s for s in subjects}
         self.subjects |= {word: by_code[code] for word, code in SUBJECT_ALIASES.items() if code in by_code}
         self.subject_names = sorted(s.name for s in subjects)
-        self.resolver = SchoolResolver.load()
+        self.resolver = SchoolResolver.cached()  # the check and the commit load the register once
         self.visible = set(schools_visible_to(self.user).values_list("pk", flat=True))
 
     # --- cells ----------------------------------------------------------------------------------------
