@@ -381,20 +381,21 @@ def _sentences(
         pl.lit(f"{NBSP}кл."),
     )
     status = pl.col("status").cast(pl.String)
-
-    def sentence(lead: str, end: str) -> pl.Expr:
-        return pl.concat_str(pl.lit(lead), assessment, pl.lit("): "), body, pl.lit("; "), tail, pl.lit(end))
-
+    # The status chooses only the sentence's first and last words: the sentence is assembled once per row,
+    # not once per status (a when/then/otherwise of three sentences would build all three for every row).
+    lead = (
+        pl.when(status == "flagged")
+        .then(pl.lit("Признак ("))
+        .when(status == "cleared")
+        .then(pl.lit("Признак не выявлен ("))
+        .otherwise(pl.lit("Недостаточно данных ("))
+    )
+    end = pl.when(status == "flagged").then(pl.lit(f"; {_NOT_A_VERDICT}.")).otherwise(pl.lit("."))
     frame = data.select("status", "procedure", "subject", "grade").with_columns(
         pl.Series(name, texts, dtype=pl.String) for name, texts in pieces.items()
     )
     return frame.select(
-        pl.when(status == "flagged")
-        .then(sentence("Признак (", f"; {_NOT_A_VERDICT}."))
-        .when(status == "cleared")
-        .then(sentence("Признак не выявлен (", "."))
-        .otherwise(sentence("Недостаточно данных (", "."))
-        .alias("reason")
+        pl.concat_str(lead, assessment, pl.lit("): "), body, pl.lit("; "), tail, end).alias("reason")
     ).to_series()
 
 
