@@ -2,9 +2,13 @@
 
 from decimal import Decimal
 
+import polars as pl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from statsmodels.stats.proportion import proportion_confint
 
+from opora.assessments import services
 from opora.assessments.models import (
     Assessment,
     Procedure,
@@ -14,7 +18,12 @@ from opora.assessments.models import (
     Subject,
     Task,
 )
-from opora.assessments.services import _pupil_frames, school_indicators_recompute
+from opora.assessments.services import (
+    _pupil_frames,
+    pupil_results_insert,
+    school_indicators_deferred,
+    school_indicators_recompute,
+)
 
 
 def _results(assessment, school, marks, scores, journal=None):
@@ -175,3 +184,65 @@ def test_it_reads_the_pupil_rows_as_the_orm_does(cast, assessment):
 def test_it_recomputes_assessments_without_pupils(cast, assessment):
     SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
     assert school_indicators_recompute(assessment_ids=[assessment.pk]) == 0
+
+
+def _written_rows(sa_id):
+    """Rows in `PUPIL_RESULT_COLUMNS` order, as the importers write them: decimals, halves, nulls, flags,
+    a blank and a given achievement level, an empty list of scores."""
+    return [
+        (
+            sa_id,
+            "a",
+            "5А",
+            "1",
+            "[1, 0.5, null]",
+            Decimal("1.5"),
+            3,
+            4,
+            Decimal("41.25"),
+            False,
+            "базовый",
+            Decimal("55.25"),
+        ),
+        (sa_id, "b", "5А", "", "[null, null, 2]", None, None, None, None, True, "", None),
+        (sa_id, "c", "5Б", "2", "[]", 0, 5, None, None, None, "", None),
+    ]
+
+
+def _frames_equal(left, right):
+    for a, b in zip(left, right, strict=True):
+        columns = sorted(a.columns)
+        assert a.select(columns).sort(columns).equals(b.select(columns).sort(columns))
+
+
+def test_the_rows_a_deferred_block_wrote_are_not_read_back(cast, assessment):
+    # The recompute at the end of a batch takes the rows the batch wrote from memory: they must give the
+    # frames the database gives, and no query may read the pupils' values back.
+    sa = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    assessments = {assessment.pk: Assessment.objects.get(pk=assessment.pk)}
+    with school_indicators_deferred():
+        pupil_results_insert(_written_rows(sa.pk))
+        written = services._written.get()
+        assert written is not None and len(written[sa.pk]) == 3
+        with CaptureQueriesContext(connection) as queries:
+            from_memory = _pupil_frames(assessments, written)
+    assert not any("participant_code" in query["sql"] for query in queries.captured_queries)
+    _frames_equal(from_memory, _pupil_frames(assessments))
+    assert from_memory[0].height == 3 and from_memory[1].height == 6
+
+
+def test_rows_changed_after_writing_are_read_from_the_database(cast, assessment):
+    # A school assessment whose rows changed another way since they were written (here one deleted) is read
+    # back; another one, unchanged, is still taken from memory.
+    changed = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    unchanged = SchoolAssessment.objects.create(assessment=assessment, school=cast.sibling)
+    written: dict[int, list[tuple]] = {}
+    with school_indicators_deferred():
+        pupil_results_insert([*_written_rows(changed.pk), *_written_rows(unchanged.pk)])
+        written = services._written.get() or {}
+    PupilResult.objects.filter(school_assessment=changed, participant_code="b").delete()
+    assessments = {assessment.pk: Assessment.objects.get(pk=assessment.pk)}
+    pupils, task_scores = _pupil_frames(assessments, written)
+    _frames_equal((pupils, task_scores), _pupil_frames(assessments))
+    assert pupils.filter(pl.col("school") == cast.school.pk)["participant"].sort().to_list() == ["a", "c"]
+    assert pupils.height == 5

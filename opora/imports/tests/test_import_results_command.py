@@ -194,6 +194,7 @@ def indicator_rows() -> list[tuple]:
             "mean_primary_score",
             "tasks",
             "levels",
+            "values",
         )
     )
 
@@ -205,9 +206,9 @@ def test_it_recomputes_the_indicators_once_and_leaves_them_as_a_fresh_recompute(
     calls: list[list[int]] = []
     real = services.school_indicators_recompute
 
-    def counted(*, assessment_ids):
+    def counted(*, assessment_ids, **options):
         calls.append(list(assessment_ids))
-        return real(assessment_ids=assessment_ids)
+        return real(assessment_ids=assessment_ids, **options)
 
     monkeypatch.setattr(services, "school_indicators_recompute", counted)
     run(str(tmp_path), "--user", "regional")
