@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -35,7 +35,7 @@ from statsmodels.stats.proportion import test_proportions_2indep
 from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA, STATUS_DTYPE
 from analytics.schema import ASSESSMENT_KEY, validate_frame
 from analytics.stats import DEFAULT_TIERS, wilson_exprs
-from analytics.text import NBSP, number_expr, number_text, plural
+from analytics.text import NBSP, number_text, plural, pp_text
 
 __all__ = [
     "ASSESSMENT_COLUMNS",
@@ -276,7 +276,7 @@ def _empty(numeric: Mapping[str, pl.DataType]) -> pl.DataFrame:
 _NEAR_HALF: Final = 1e-6
 
 
-def _distinct(values: pl.Series, render: Callable[[Any], str]) -> pl.Series:
+def _distinct(values: pl.Series, render: Callable[[Any], str | None]) -> pl.Series:
     """`render(value)` for each value, calling Python once per distinct value."""
     frame = values.rename("_value").to_frame()
     distinct = frame.unique()
@@ -286,28 +286,50 @@ def _distinct(values: pl.Series, render: Callable[[Any], str]) -> pl.Series:
     )["_text"]
 
 
-def _numbers(values: pl.Series, digits: int = 0) -> pl.Series:
-    """`number_text` of each value («—» for null): `number_expr`, and Python where they could differ
-    (a product near a half, groups of thousands, NaN and infinities)."""
-    x = values.cast(pl.Float64)
-    scaled = (x * 10.0**digits).abs()
+#: Above this many steps of 10^-digits between a column's smallest and largest value, its texts are
+#: rendered per distinct value through a join instead of looked up in a table of every step.
+_TABLE_STEPS: Final = 100_000
+
+
+def _rendered(values: pl.Series, digits: int, render: Callable[[float], str]) -> pl.Series:
+    """`render(value)` of each value («—» for null), Python's own wording for every row.
+
+    The rows are rounded to steps of 10^-digits and take their text from a table that `render` fills
+    once per step (a share in tenths has at most 2,001), so a country's rows cost a gather, not a string
+    assembled per row. Where Polars' rounding could differ from Python's `format` (a product near a
+    half, NaN, infinities) and for numbers of 999 and more (groups of thousands) Python renders the row
+    itself."""
+    scale = 10.0**digits
+    frame = pl.DataFrame({"x": values.cast(pl.Float64)})
+    x = pl.col("x")
+    scaled = (x * scale).abs()
     python = (
         ~x.is_finite() | (x.abs() >= 999.0) | ((scaled - scaled.floor() - 0.5).abs() < _NEAR_HALF)
     ).fill_null(False)
-    plain = pl.DataFrame({"x": x, "python": python})
-    texts = plain.select(number_expr(pl.when(~pl.col("python")).then(pl.col("x")), digits)).to_series()
-    rows = python.arg_true()
+    frame = frame.select("x", python=python, step=pl.when(~python).then((x * scale).round()).cast(pl.Int64))
+    steps = frame["step"]
+    low, high = cast("tuple[int | None, int | None]", (steps.min(), steps.max()))
+    if low is None or high is None:
+        texts = pl.Series("text", [None] * frame.height, dtype=pl.String)
+    elif high - low <= _TABLE_STEPS:
+        table = pl.Series("text", [render(step / scale) for step in range(low, high + 1)], dtype=pl.String)
+        texts = table.gather(steps - low)
+    else:
+        texts = _distinct(steps, lambda step: None if step is None else render(step / scale))
+    rows = frame["python"].arg_true()
     if rows.len():
-        texts = texts.scatter(rows, [number_text(value, digits) for value in x.gather(rows).to_list()])
-    return texts
+        texts = texts.scatter(rows, [render(value) for value in frame["x"].gather(rows).to_list()])
+    return texts.fill_null("—")
+
+
+def _numbers(values: pl.Series, digits: int = 0) -> pl.Series:
+    """`number_text` of each value («—» for null)."""
+    return _rendered(values, digits, lambda value: number_text(value, digits))
 
 
 def _percents(values: pl.Series, digits: int = 0) -> pl.Series:
     """`percent_text` of each value: «42 %», «—» for null."""
-    frame = pl.DataFrame({"v": values.cast(pl.Float64), "t": _numbers(values, digits)})
-    return frame.select(
-        pl.when(pl.col("v").is_null()).then(pl.lit("—")).otherwise(pl.col("t") + f"{NBSP}%")
-    ).to_series()
+    return _rendered(values, digits, lambda value: f"{number_text(value, digits)}{NBSP}%")
 
 
 def _pcts(values: pl.Series) -> pl.Series:
@@ -316,14 +338,7 @@ def _pcts(values: pl.Series) -> pl.Series:
 
 def _pps(values: pl.Series, digits: int = 1) -> pl.Series:
     """`pp_text` of each value: «+12,0 п. п.» (the sign when the rounded value is above 0), «—» for null."""
-    frame = pl.DataFrame({"v": values.cast(pl.Float64), "t": _numbers(values, digits)})
-    rounded_positive = (pl.col("v") > 0) & (pl.col("t").str.contains("[1-9]") | pl.col("v").is_infinite())
-    sign = pl.when(rounded_positive).then(pl.lit("+")).otherwise(pl.lit(""))
-    return frame.select(
-        pl.when(pl.col("v").is_null())
-        .then(pl.lit("—"))
-        .otherwise(pl.concat_str(sign, pl.col("t"), pl.lit(f"{NBSP}п.{NBSP}п.")))
-    ).to_series()
+    return _rendered(values, digits, lambda value: pp_text(value, digits))
 
 
 def _cis(low: pl.Series, high: pl.Series, confidence: float) -> pl.Series:
