@@ -23,9 +23,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 from scipy.optimize import minimize
-from scipy.special import digamma
+from scipy.special import betaln, digamma
 from scipy.stats import beta as beta_dist
-from scipy.stats import betabinom
 
 __all__ = [
     "FALLBACK_STRENGTH",
@@ -117,9 +116,15 @@ def fit_beta_prior(counts: npt.ArrayLike, totals: npt.ArrayLike) -> BetaPrior:
     codes, weights = np.unique(k * width + n, return_counts=True)
     unique_k, unique_n = np.floor(codes / width), np.mod(codes, width)
 
+    # log BetaBinom(k | n, α, β) = log C(n, k) + log B(k + α, n − k + β) − log B(α, β), term for term as
+    # scipy.stats.betabinom computes it: the binomial term once, and per call only the two betaln (the
+    # distribution's own argument checks on every call cost more than its arithmetic).
+    log_binomial = -np.log(unique_n + 1) - betaln(unique_n - unique_k + 1, unique_k + 1)
+
     def negative_log_likelihood(log_params: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
         a, b = np.exp(log_params)
-        value = -float(np.dot(weights, betabinom.logpmf(unique_k, unique_n, a, b)))
+        log_pmf = log_binomial + betaln(unique_k + a, unique_n - unique_k + b) - betaln(a, b)
+        value = -float(np.dot(weights, log_pmf))
         # d/dα log BB = ψ(k + α) − ψ(n + α + β) − ψ(α) + ψ(α + β), and likewise for β with n − k;
         # times α (β) for the log-parametrisation.
         common = digamma(a + b) - digamma(unique_n + a + b)
