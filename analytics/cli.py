@@ -118,14 +118,28 @@ def read_table_file(path: Path) -> pl.DataFrame:
     Casting text to the canonical types is `validate_frame`'s job: it reads a decimal comma, «X» and «-»
     as no value, and reports every cell it cannot read.
     """
+    return _read_table(path)[0]
+
+
+#: A frame's row (0-based position) → the row of its file a user finds it in.
+RowOf = Callable[[int], int]
+
+
+def _read_table(path: Path) -> tuple[pl.DataFrame, RowOf]:
+    """`read_table_file`, and where each row of the frame is in the file: the row a spreadsheet shows
+    (the header is row 1) for CSV and XLSX (whose empty rows are skipped), the data row for Parquet."""
     suffix = path.suffix.lower()
+    row_of: RowOf
     try:
         if suffix == ".parquet":
             frame = pl.read_parquet(path)
+            row_of = _after(1)
         elif suffix == ".csv":
             frame = _read_csv(path)
+            row_of = _after(2)
         elif suffix == ".xlsx":
-            frame = _read_xlsx(path)
+            frame, sheet_rows = _read_xlsx(path)
+            row_of = sheet_rows.__getitem__
         else:
             raise CliError(f"{path}: неизвестный формат файла (нужен .parquet, .csv или .xlsx)")
     except CliError:
@@ -134,7 +148,11 @@ def read_table_file(path: Path) -> pl.DataFrame:
         raise CliError(f"{path}: файл не читается ({error.strerror or error})") from None
     except Exception as error:  # Polars and calamine raise many unrelated types for a damaged file
         raise CliError(f"{path}: файл не читается как {suffix[1:].upper()} ({_first_line(error)})") from None
-    return frame.rename({name: name.strip().lower() for name in frame.columns})
+    return frame.rename({name: name.strip().lower() for name in frame.columns}), row_of
+
+
+def _after(first: int) -> RowOf:
+    return lambda position: position + first
 
 
 def _first_line(error: BaseException) -> str:
@@ -182,7 +200,8 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx(path: Path) -> pl.DataFrame:
+def _read_xlsx(path: Path) -> tuple[pl.DataFrame, list[int]]:
+    """The first visible sheet, its empty rows skipped, and the sheet row (1-based) of each frame row."""
     import python_calamine  # only an XLSX input needs it
 
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -193,15 +212,22 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
     ]
     if not visible:
         raise CliError(f"{path}: в книге нет видимых листов")
-    rows = [row for row in workbook.get_sheet_by_name(visible[0]).to_python() if any(c != "" for c in row)]
-    if not rows:
+    numbered = [
+        (number, row)
+        for number, row in enumerate(workbook.get_sheet_by_name(visible[0]).to_python(), 1)
+        if any(c != "" for c in row)
+    ]
+    if not numbered:
         raise CliError(f"{path}: лист «{visible[0]}» пуст")
+    rows = [row for _, row in numbered]
     header = [_cell_text(cell) or f"column_{index + 1}" for index, cell in enumerate(rows[0])]
     columns = {
         name: [_cell_text(row[index]) if index < len(row) else None for row in rows[1:]]
         for index, name in enumerate(header)
     }
-    return pl.DataFrame(columns, schema=dict.fromkeys(header, pl.String))
+    return pl.DataFrame(columns, schema=dict.fromkeys(header, pl.String)), [
+        number for number, _ in numbered[1:]
+    ]
 
 
 def _table_of(name: str) -> str | None:
@@ -236,7 +262,21 @@ def find_table_files(directory: Path, progress: Progress) -> dict[str, list[Path
     return found
 
 
-def _problem_text(problem: Problem, schema_name: str) -> str:
+def _problem_text(problem: Problem, schema_name: str, where: Callable[[int], str] | None = None) -> str:
+    """The problem in Russian; `where` names the file row of a frame position («строка 7»)."""
+    text = _problem_sentence(problem, schema_name)
+    if where is None or not problem.positions:
+        return text
+    places = ", ".join(where(position) for position in problem.positions)
+    more = " и др." if (problem.rows or 0) > len(problem.positions) else ""
+    return f"{text}; {places}{more}"
+
+
+def _rows_in(row_of: RowOf) -> Callable[[int], str]:
+    return lambda position: f"строка {row_of(position)}"
+
+
+def _problem_sentence(problem: Problem, schema_name: str) -> str:
     column = f"столбец {problem.column}" if problem.column else "строки"
     examples = f" (например: {', '.join(problem.examples)})" if problem.examples else ""
     count = problem.rows or 0
@@ -255,8 +295,19 @@ def _problem_text(problem: Problem, schema_name: str) -> str:
         return f"{column}: {number_text(count)} знач. вне допустимых ({allowed}){examples}"
     if problem.kind == "duplicate":
         key = ", ".join(SCHEMAS[schema_name].key)
-        return f"{number_text(count)} строк повторяют ключ ({key})"
+        repeat = plural(count, "строка повторяет", "строки повторяют", "строк повторяют")
+        return f"{number_text(count)} {repeat} ключ ({key})"
     return f"{problem.message}"
+
+
+def _across(starts: Sequence[tuple[int, Path, RowOf]]) -> Callable[[int], str]:
+    """A position in files' rows concatenated → «file.csv, строка 7»."""
+
+    def where(position: int) -> str:
+        start, path, row_of = max((s for s in starts if s[0] <= position), key=lambda s: s[0])
+        return f"{path.name}, строка {row_of(position - start)}"
+
+    return where
 
 
 @dataclass
@@ -273,20 +324,24 @@ def load_tables(files: Mapping[str, Sequence[Path]], progress: Progress) -> Inpu
     frames: dict[str, pl.DataFrame] = {}
     for table in TABLES:
         paths = list(files.get(table, ()))
-        parts = []
+        parts: list[pl.DataFrame] = []
+        # Where each part starts in the concatenated frame, its file and its rows.
+        starts: list[tuple[int, Path, RowOf]] = []
         for path in paths:
             started = time.perf_counter()
             try:
-                raw = read_table_file(path)
+                raw, row_of = _read_table(path)
                 part = validate_frame(raw, table)
             except CliError as error:
                 problems.append(str(error))
                 continue
             except FrameValidationError as error:
-                problems.extend(f"{path}: {_problem_text(p, table)}" for p in error.problems)
+                where = _rows_in(row_of)
+                problems.extend(f"{path}: {_problem_text(p, table, where)}" for p in error.problems)
                 continue
             elapsed = time.perf_counter() - started
             progress.say(f"  {table}: {path.name} — {rows_text(part.height)} ({seconds_text(elapsed)})")
+            starts.append((sum(p.height for p in parts), path, row_of))
             parts.append(part)
         if not parts or len(parts) < len(paths):
             continue
@@ -296,7 +351,10 @@ def load_tables(files: Mapping[str, Sequence[Path]], progress: Progress) -> Inpu
                 frame = validate_frame(frame, table)  # a key repeated across files
             except FrameValidationError as error:
                 names = ", ".join(path.name for path in paths)
-                problems.extend(f"{table} ({names}): {_problem_text(p, table)}" for p in error.problems)
+                where = _across(starts)
+                problems.extend(
+                    f"{table} ({names}): {_problem_text(p, table, where)}" for p in error.problems
+                )
                 continue
         # Rows in key order: results do not depend on how the rows were ordered or split into files
         # (a mean of floats depends on the order of its terms in the last digit).

@@ -351,11 +351,15 @@ class Problem:
     message: str
     rows: int | None = None
     examples: tuple[str, ...] = ()
+    #: Where the first rows with the problem are: 0-based positions in the frame (a reader that knows how
+    #: the frame was read turns them into the rows of its file).
+    positions: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         where = self.column if self.column is not None else "(row)"
         examples = f" (e.g. {', '.join(self.examples)})" if self.examples else ""
-        return f"{where}: {self.message}{examples}"
+        at = f" at rows {', '.join(str(p + 1) for p in self.positions)}" if self.positions else ""
+        return f"{where}: {self.message}{examples}{at}"
 
 
 class FrameValidationError(ValueError):
@@ -541,22 +545,31 @@ def _strict(cast: _Cast, column: Column) -> pl.Expr:
 def _value_problems(
     lazy: pl.LazyFrame, schema: TableSchema, casts: dict[str, _Cast], absent: list[Column]
 ) -> list[Problem]:
-    """Every value-level problem of the frame, found in one pass."""
+    """Every value-level problem of the frame, found in one pass, with the positions of its first rows."""
     lossy_flags = {f"__lossy__{name}": cast.lossy for name, cast in casts.items() if cast.lossy is not None}
     sources = {
         f"__source__{name.removeprefix('__lossy__')}": pl.col(name.removeprefix("__lossy__"))
         for name in lossy_flags
     }
-    cast_frame = lazy.with_columns(**lossy_flags, **sources).with_columns(
-        *[cast.value.alias(name) for name, cast in casts.items()],
-        *[pl.lit(None, column.dtype).alias(column.name) for column in absent],
+    cast_frame = (
+        lazy.with_row_index(_POSITION)
+        .with_columns(**lossy_flags, **sources)
+        .with_columns(
+            *[cast.value.alias(name) for name, cast in casts.items()],
+            *[pl.lit(None, column.dtype).alias(column.name) for column in absent],
+        )
     )
     measures: dict[str, pl.Expr] = {}
+
+    def measure(label: str, wrong: pl.Expr, example: pl.Expr | None = None) -> None:
+        measures[f"{label}|n"] = wrong.sum()
+        measures[f"{label}|at"] = pl.col(_POSITION).filter(wrong).head(_EXAMPLES).implode()
+        if example is not None:
+            measures[f"{label}|ex"] = example.filter(wrong).head(_EXAMPLES).cast(pl.String).implode()
+
     for flag in lossy_flags:
         name = flag.removeprefix("__lossy__")
-        measures[f"cast|{name}|n"] = pl.col(flag).sum()
-        source = pl.col(f"__source__{name}")
-        measures[f"cast|{name}|ex"] = source.filter(pl.col(flag)).head(_EXAMPLES).cast(pl.String).implode()
+        measure(f"cast|{name}", pl.col(flag), pl.col(f"__source__{name}"))
     for column in schema.columns:
         if column.name not in casts:
             continue
@@ -565,14 +578,14 @@ def _value_problems(
             # Only nulls that were null in the source: cast losses are reported above.
             lost = f"__lossy__{column.name}"
             lost_in_cast = pl.col(lost) if lost in lossy_flags else pl.lit(False)
-            measures[f"null|{column.name}|n"] = (value.is_null() & ~lost_in_cast).sum()
+            measure(f"null|{column.name}", value.is_null() & ~lost_in_cast)
         if column.domain is not None:
             bad = value.is_not_null() & ~column.domain.valid(value).fill_null(False)
-            measures[f"domain|{column.name}|n"] = bad.sum()
-            measures[f"domain|{column.name}|ex"] = value.filter(bad).head(_EXAMPLES).cast(pl.String).implode()
+            measure(f"domain|{column.name}", bad, value)
     for index, rule in enumerate(schema.row_checks):
-        measures[f"row|{index}|n"] = (~rule.valid).fill_null(False).sum()
-    measures["duplicate||n"] = pl.len() - pl.struct(list(schema.key)).n_unique()
+        measure(f"row|{index}", (~rule.valid).fill_null(False))
+    # The second and later rows of a key are the repeats.
+    measure("duplicate|", ~pl.struct(list(schema.key)).is_first_distinct())
     summary = cast_frame.select(**measures).collect().row(0, named=True)
 
     problems: list[Problem] = []
@@ -581,20 +594,26 @@ def _value_problems(
         if what != "n" or not count:
             continue
         examples = tuple(str(e) for e in summary.get(f"{kind}|{name}|ex") or ())
+        positions = tuple(int(p) for p in summary.get(f"{kind}|{name}|at") or ())
         if kind == "cast":
             target = schema.column(name).dtype
             message = f"{count} values cannot be read as {target} without loss"
-            problems.append(Problem(name, "cast", message, count, examples))
+            problems.append(Problem(name, "cast", message, count, examples, positions))
         elif kind == "null":
-            problems.append(Problem(name, "null", f"{count} nulls in a column that allows none", count))
+            message = f"{count} nulls in a column that allows none"
+            problems.append(Problem(name, "null", message, count, positions=positions))
         elif kind == "domain":
             column = schema.column(name)
             message = f"{count} values outside {column.domain.doc if column.domain else 'the domain'}"
-            problems.append(Problem(name, "domain", message, count, examples))
+            problems.append(Problem(name, "domain", message, count, examples, positions))
         elif kind == "row":
             rule = schema.row_checks[int(name)]
-            problems.append(Problem(None, "row", f"{count} rows: {rule.message}", count))
+            problems.append(Problem(None, "row", f"{count} rows: {rule.message}", count, positions=positions))
         else:
             message = f"{count} rows repeat the key ({', '.join(schema.key)})"
-            problems.append(Problem(None, "duplicate", message, count))
+            problems.append(Problem(None, "duplicate", message, count, positions=positions))
     return problems
+
+
+#: The column `_value_problems` numbers the rows with (the frame's own columns are the schema's).
+_POSITION: Final = "__opora_position__"

@@ -240,6 +240,51 @@ def test_it_validates_a_folder_and_reads_xlsx(tmp_path: Path, capsys: pytest.Cap
     assert "school_areas.xlsx" in error and "municipality_id" in error
 
 
+def test_it_names_the_rows_of_csv_xlsx_and_files_that_repeat_a_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import Workbook
+
+    # CSV: the header is row 1, so the third data row is row 4.
+    lines = (EXAMPLE / "pupil_results.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    broken = lines[3].split(",")
+    broken[header.index("mark")] = "7"
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    (csv_dir / "pupil_results.csv").write_text("\n".join([*lines[:3], ",".join(broken), *lines[4:]]) + "\n")
+    assert run("validate", csv_dir) == 2
+    assert "столбец mark: 1 знач. вне допустимых (2..5) (например: 7); строка 4" in capsys.readouterr().err
+
+    # XLSX: empty rows are skipped but counted, so the row is the sheet's.
+    areas = pl.read_csv(EXAMPLE / "school_areas.csv", infer_schema=False)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(areas.columns)
+    sheet.append([None, None, None])
+    sheet.append(list(areas.row(0)))
+    sheet.append([None, None, None])
+    sheet.append(["edu1", None, "reg-77"])  # row 5: no municipality
+    xlsx_dir = tmp_path / "xlsx"
+    xlsx_dir.mkdir()
+    workbook.save(xlsx_dir / "school_areas.xlsx")
+    assert run("validate", xlsx_dir) == 2
+    assert (
+        "municipality_id: пустых значений 1, а пустые здесь недопустимы; строка 5" in capsys.readouterr().err
+    )
+
+    # Two files of one table: a key of the second that the first already has is named with its file.
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "school_areas_a.csv").write_text((EXAMPLE / "school_areas.csv").read_text(encoding="utf-8"))
+    first = (EXAMPLE / "school_areas.csv").read_text(encoding="utf-8").splitlines()
+    (both / "school_areas_b.csv").write_text("\n".join([first[0], "edu999999,mun-x,reg-x", first[2]]) + "\n")
+    assert run("validate", both) == 2
+    error = capsys.readouterr().err
+    assert "1 строка повторяет ключ (school_id); school_areas_b.csv, строка 3" in error
+
+
 def schema_markdown() -> str:
     """The tables of the canonical schemas as docs/analytics/README.md shows them."""
     from analytics.schema import SCHEMAS

@@ -128,6 +128,26 @@ def test_it_lists_nulls_domains_rules_and_duplicates() -> None:
     domain = next(problem for problem in error.value.problems if problem.kind == "domain")
     assert domain.rows == 1 and domain.examples == ("6",)
     assert "primary_score exceeds max_primary_score" in str(error.value)
+    # Each problem says where its first rows are (0-based positions): the repeat is the second row.
+    positions = {(p.column, p.kind): p.positions for p in error.value.problems}
+    assert positions == {
+        ("participant", "null"): (2,),
+        ("mark", "domain"): (0,),
+        (None, "row"): (0,),
+        (None, "duplicate"): (1,),
+    }
+
+
+def test_it_gives_the_positions_of_the_first_rows_only() -> None:
+    # Seven copies of three rows; the first row of each has these marks: 6, 7, 8, 9 and 1 are no marks.
+    marks = [2, 6, 3, 7, 8, 9, 1]
+    frame = pl.concat(
+        [_pupils(mark=[mark, 2, 3], participant=[f"{i}a", f"{i}b", f"{i}c"]) for i, mark in enumerate(marks)]
+    )
+    with pytest.raises(FrameValidationError) as error:
+        validate_frame(frame, "pupil_results")
+    (domain,) = [p for p in error.value.problems if p.kind == "domain"]
+    assert domain.rows == 5 and domain.positions == (3, 9, 12) and domain.examples == ("6", "7", "8")
 
 
 def test_it_checks_the_sum_of_shares_only_when_all_are_given() -> None:
@@ -192,6 +212,8 @@ def test_it_names_the_known_schemas_when_asked_for_another() -> None:
 def test_a_problem_reads_as_a_line() -> None:
     problem = Problem("mark", "domain", "1 values outside 2..5", 1, ("6",))
     assert str(problem) == "mark: 1 values outside 2..5 (e.g. 6)"
+    located = Problem("mark", "domain", "2 values outside 2..5", 2, ("6", "7"), (0, 4))
+    assert str(located) == "mark: 2 values outside 2..5 (e.g. 6, 7) at rows 1, 5"
 
 
 def test_it_refuses_ids_with_surrounding_spaces() -> None:
