@@ -174,9 +174,10 @@ def _pupil_rows(
 
     `written` (school assessment id → the `PUPIL_RESULT_COLUMNS` rows `pupil_results_insert` wrote for it
     in this block) saves reading those rows back: a school assessment's rows are taken from it when the
-    database holds as many rows for it as were written. Any other change since (rows deleted, rows written
-    another way, a transaction rolled back and its id reused) leaves the counts different, and its rows
-    are read from the database.
+    database holds as many rows for it as were written. A replacement in the block (rows deleted and
+    written again), rows written another way or a rolled-back transaction whose id SQLite reuses leave the
+    counts different, and those rows are read from the database. Not seen: a row updated in place, which
+    no import does (a batch's block holds only its imports).
     """
     quote = connection.ops.quote_name
     pupils = quote(PupilResult._meta.db_table)
