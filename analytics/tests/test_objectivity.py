@@ -18,11 +18,6 @@ from analytics.indicators import compare_task_completion, school_indicators, tas
 from analytics.objectivity import (
     ASSESSMENT_COLUMNS,
     ObjectivitySettings,
-    _hypergeom_upper_tail,
-    _numbers,
-    _p_texts,
-    _percents,
-    _pps,
     basic_vs_advanced,
     boundary_heaping,
     cohort_drop,
@@ -30,6 +25,8 @@ from analytics.objectivity import (
     objectivity_signs,
     vpr_vs_exams,
 )
+from analytics.objectivity.heaping import _hypergeom_upper_tail
+from analytics.objectivity.wording import _numbers, _p_texts, _percents, _pps
 from analytics.text import number_text, percent_text, pp_text
 
 YEAR = 2025
