@@ -22,7 +22,8 @@ from typing import Final, Literal
 import polars as pl
 
 from analytics.findings import FINDING_SCHEMA, STATUS_DTYPE
-from analytics.low_results import UNIT, meta, prefer_pupils
+from analytics.low_results.settings import UNIT, meta
+from analytics.low_results.shared import prefer_pupils
 from analytics.text import grade_expr, percent_expr, pp_expr, subject_expr
 
 __all__ = [

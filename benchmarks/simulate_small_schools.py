@@ -26,7 +26,8 @@ import numpy as np
 import polars as pl
 
 from analytics.indicators import school_indicators
-from analytics.low_results import Basis, LowResultsSettings, low_results
+from analytics.low_results import LowResultsSettings, low_results
+from analytics.low_results.settings import Basis
 
 
 @dataclass(frozen=True)
