@@ -22,7 +22,7 @@ from analytics.indicators import (
 )
 from analytics.schema import SCHEMAS, validate_frame
 
-__all__ = ["LEVEL_COMPLETION_COLUMNS", "PUPIL_MARK_COLUMNS", "identify_inputs"]
+__all__ = ["LEVEL_COMPLETION_COLUMNS", "PUPIL_MARK_COLUMNS", "identify_inputs", "level_completion"]
 
 Frame = pl.DataFrame | pl.LazyFrame
 
@@ -73,21 +73,13 @@ def identify_inputs(
         tasks = tasks.filter(pl.col("year") == year)
     school_areas = checked(areas, "school_areas").collect()
     pupil_indicators = school_indicators(pupils)
-    # The participants of each level are the participants of the work (every participant of a work has a
-    # row for each of its tasks, a blank one with a null score), counted from the pupil rows: a distinct
-    # count over the task rows would cost as much as the sums themselves.
-    level_sums = task_completion(tasks, by="level", count_participants=False).join(
-        pupil_indicators.select(*SCHOOL_KEY, "participants"), on=list(SCHOOL_KEY), how="left"
-    )
     marked = pl.col("primary_score").is_not_null() & pl.col("mark").is_not_null()
     # Collected together: the engine runs the three queries at once and computes their shared part (the
     # pupils' indicators) once.
     from_pupils, levels, marks = pl.collect_all(
         [
             pupil_indicators,
-            compare_task_completion(level_sums, school_areas)
-            .select(LEVEL_COMPLETION_COLUMNS)
-            .with_columns(pl.col("procedure").cast(pl.String)),
+            level_completion(tasks, school_areas, None if pupil_results is None else pupil_indicators),
             pupils.filter(marked & (pl.col("year") == year) if year is not None else marked)
             .select(PUPIL_MARK_COLUMNS)
             .with_columns(pl.col("procedure").cast(pl.String)),
@@ -112,4 +104,28 @@ def identify_inputs(
         pupil_marks=marks,
         level_completion=levels,
         areas=school_areas,
+    )
+
+
+def level_completion(
+    tasks: pl.LazyFrame, areas: pl.DataFrame, pupil_indicators: pl.LazyFrame | None
+) -> pl.LazyFrame:
+    """Completion by task level with the municipality's and region's (`LEVEL_COMPLETION_COLUMNS`).
+
+    With `pupil_indicators`, each level's participants are those of the work, counted from the pupil rows
+    (every participant of a work has a row for each of its tasks, a blank one with a null score): a
+    distinct count over a country's task rows costs as much as the sums themselves. A school × assessment
+    with task rows but no pupil rows then has no participants. Without pupil rows (None), the participants
+    are the distinct count over the task rows.
+    """
+    if pupil_indicators is None:
+        sums = task_completion(tasks, by="level")
+    else:
+        sums = task_completion(tasks, by="level", count_participants=False).join(
+            pupil_indicators.select(*SCHOOL_KEY, "participants"), on=list(SCHOOL_KEY), how="left"
+        )
+    return (
+        compare_task_completion(sums, areas)
+        .select(LEVEL_COMPLETION_COLUMNS)
+        .with_columns(pl.col("procedure").cast(pl.String))
     )

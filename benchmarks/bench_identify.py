@@ -237,23 +237,9 @@ def part_steps(folder: Path, year: int, timer: Timer) -> dict[str, Any]:
 def _levels(tasks: Any, areas: Any, indicators: Any = None) -> Any:
     """Level completion as `identify_inputs` computes it: with `indicators`, the participants of each level
     are the work's (from the pupil rows); without, a distinct count over the task rows."""
-    import polars as pl
+    from analytics.tables import level_completion
 
-    from analytics.indicators import SCHOOL_KEY, compare_task_completion, task_completion
-    from analytics.tables import LEVEL_COMPLETION_COLUMNS
-
-    if indicators is None:
-        completion = task_completion(tasks, by="level")
-    else:
-        completion = task_completion(tasks, by="level", count_participants=False).join(
-            indicators.lazy().select(*SCHOOL_KEY, "participants"), on=list(SCHOOL_KEY), how="left"
-        )
-    return (
-        compare_task_completion(completion, areas)
-        .select(LEVEL_COMPLETION_COLUMNS)
-        .with_columns(pl.col("procedure").cast(pl.String))
-        .collect()
-    )
+    return level_completion(tasks, areas, None if indicators is None else indicators.lazy()).collect()
 
 
 def part_levels(folder: Path, year: int, timer: Timer) -> dict[str, Any]:

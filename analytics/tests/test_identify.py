@@ -178,6 +178,20 @@ def test_inputs_of_the_year_only_give_the_same_identification(region: dict[str, 
     assert _inputs(region, year=2025).level_completion["year"].unique().to_list() == [2025]
 
 
+def test_without_pupil_rows_level_participants_are_counted_from_the_task_rows(
+    region: dict[str, pl.DataFrame],
+) -> None:
+    """Task scores alone (no pupil results): the participants of each level are a distinct count over the
+    task rows, so that the basic-against-advanced sign is judged, not left «недостаточно данных»."""
+    without = identify_inputs(
+        areas=region["areas"], task_scores=region["task_scores"], context=region["context"], year=2025
+    )
+    with_pupils = _inputs(region, year=2025)
+    key = ["school_id", "year", "procedure", "subject", "grade", "level"]
+    assert without.level_completion.sort(key).equals(with_pupils.level_completion.sort(key))
+    assert without.level_completion["participants"].null_count() == 0
+
+
 def test_level_participants_are_the_distinct_participants_of_the_task_rows(
     region: dict[str, pl.DataFrame],
 ) -> None:
