@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -91,8 +92,8 @@ def pupil_results_insert(rows: list[tuple[Any, ...]]) -> None:
     rows_insert(PupilResult, PUPIL_RESULT_COLUMNS, rows)
     written = _written.get()
     if written is not None:
-        for row in rows:
-            written.setdefault(row[0], []).append(row)
+        # Kept once the job's transaction commits: rows rolled back must never stand for the database's.
+        transaction.on_commit(lambda: written.add(rows))
 
 
 def rows_insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -123,9 +124,27 @@ def rows_insert(model: type[models.Model], columns: Sequence[str], rows: list[tu
 # pupil rows the block wrote by school assessment (`PUPIL_RESULT_COLUMNS` tuples), so that the recompute
 # at its end reads back from the database only the rows it did not write itself.
 _deferred: ContextVar[set[int] | None] = ContextVar("school_indicators_deferred", default=None)
-_written: ContextVar[dict[int, list[tuple[Any, ...]]] | None] = ContextVar(
-    "school_indicators_written", default=None
-)
+_written: ContextVar["_Written | None"] = ContextVar("school_indicators_written", default=None)
+
+#: Pupil rows a batch keeps for its recompute; past this many it keeps none (the recompute reads them all
+#: back, with the same result), so that a folder of a whole region does not hold every row in memory.
+WRITTEN_LIMIT = 500_000
+
+
+@dataclass
+class _Written:
+    """The committed pupil rows of a `school_indicators_deferred()` block, by school assessment."""
+
+    rows: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)
+    count: int = 0
+
+    def add(self, rows: list[tuple[Any, ...]]) -> None:
+        self.count += len(rows)
+        if self.count > WRITTEN_LIMIT:
+            self.rows.clear()
+            return
+        for row in rows:
+            self.rows.setdefault(row[0], []).append(row)
 
 
 @contextmanager
@@ -142,7 +161,7 @@ def school_indicators_deferred() -> Iterator[set[int]]:
         yield outer
         return
     stale: set[int] = set()
-    written: dict[int, list[tuple[Any, ...]]] = {}
+    written = _Written()
     token, written_token = _deferred.set(stale), _written.set(written)
     try:
         yield stale
@@ -150,7 +169,7 @@ def school_indicators_deferred() -> Iterator[set[int]]:
         _deferred.reset(token)
         _written.reset(written_token)
         if stale:
-            school_indicators_recompute(assessment_ids=sorted(stale), written=written)
+            school_indicators_recompute(assessment_ids=sorted(stale), written=written.rows)
 
 
 def school_indicators_stale(*, assessment_ids: Iterable[int]) -> None:
@@ -174,10 +193,10 @@ def _pupil_rows(
 
     `written` (school assessment id → the `PUPIL_RESULT_COLUMNS` rows `pupil_results_insert` wrote for it
     in this block) saves reading those rows back: a school assessment's rows are taken from it when the
-    database holds as many rows for it as were written. A replacement in the block (rows deleted and
-    written again), rows written another way or a rolled-back transaction whose id SQLite reuses leave the
-    counts different, and those rows are read from the database. Not seen: a row updated in place, which
-    no import does (a batch's block holds only its imports).
+    database holds as many rows for it as were written. Only committed rows are kept (a job rolled back
+    adds none); a replacement in the block (rows deleted and written again) leaves the counts different,
+    and those rows are read from the database. Not seen: rows changed another way to the same count (an
+    UPDATE in place, a delete and a rewrite outside `pupil_results_insert`), which no import does.
     """
     quote = connection.ops.quote_name
     pupils = quote(PupilResult._meta.db_table)

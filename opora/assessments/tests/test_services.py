@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from statsmodels.stats.proportion import proportion_confint
 
@@ -215,34 +215,74 @@ def _frames_equal(left, right):
         assert a.select(columns).sort(columns).equals(b.select(columns).sort(columns))
 
 
-def test_the_rows_a_deferred_block_wrote_are_not_read_back(cast, assessment):
+def test_the_rows_a_deferred_block_wrote_are_not_read_back(
+    cast, assessment, django_capture_on_commit_callbacks
+):
     # The recompute at the end of a batch takes the rows the batch wrote from memory: they must give the
     # frames the database gives, and no query may read the pupils' values back.
     sa = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
     assessments = {assessment.pk: Assessment.objects.get(pk=assessment.pk)}
     with school_indicators_deferred():
-        pupil_results_insert(_written_rows(sa.pk))
-        written = services._written.get()
-        assert written is not None and len(written[sa.pk]) == 3
+        with django_capture_on_commit_callbacks(execute=True):  # the job's transaction commits
+            pupil_results_insert(_written_rows(sa.pk))
+        kept = services._written.get()
+        assert kept is not None and len(kept.rows[sa.pk]) == 3
         with CaptureQueriesContext(connection) as queries:
-            from_memory = _pupil_frames(assessments, written)
+            from_memory = _pupil_frames(assessments, kept.rows)
     assert not any("participant_code" in query["sql"] for query in queries.captured_queries)
     _frames_equal(from_memory, _pupil_frames(assessments))
     assert from_memory[0].height == 3 and from_memory[1].height == 6
 
 
-def test_rows_changed_after_writing_are_read_from_the_database(cast, assessment):
+def test_rows_changed_after_writing_are_read_from_the_database(
+    cast, assessment, django_capture_on_commit_callbacks
+):
     # A school assessment whose rows changed another way since they were written (here one deleted) is read
     # back; another one, unchanged, is still taken from memory.
     changed = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
     unchanged = SchoolAssessment.objects.create(assessment=assessment, school=cast.sibling)
-    written: dict[int, list[tuple]] = {}
     with school_indicators_deferred():
-        pupil_results_insert([*_written_rows(changed.pk), *_written_rows(unchanged.pk)])
-        written = services._written.get() or {}
+        with django_capture_on_commit_callbacks(execute=True):
+            pupil_results_insert([*_written_rows(changed.pk), *_written_rows(unchanged.pk)])
+        kept = services._written.get()
+        assert kept is not None
+        written = kept.rows
     PupilResult.objects.filter(school_assessment=changed, participant_code="b").delete()
     assessments = {assessment.pk: Assessment.objects.get(pk=assessment.pk)}
     pupils, task_scores = _pupil_frames(assessments, written)
     _frames_equal((pupils, task_scores), _pupil_frames(assessments))
     assert pupils.filter(pl.col("school") == cast.school.pk)["participant"].sort().to_list() == ["a", "c"]
     assert pupils.height == 5
+
+
+def test_rows_of_a_rolled_back_job_are_never_kept(cast, assessment, django_capture_on_commit_callbacks):
+    # A job whose transaction rolls back after writing its rows: the database keeps none of them, and
+    # neither may the batch (a replacement of as many rows would otherwise pass the count check).
+    sa = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    with school_indicators_deferred():
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            pupil_results_insert(_written_rows(sa.pk))
+            raise RuntimeError("the job fails after writing")
+        kept = services._written.get()
+        assert kept is not None and kept.rows == {}
+    assert not PupilResult.objects.filter(school_assessment=sa).exists()
+
+
+def test_a_batch_past_the_limit_keeps_no_rows(
+    cast, assessment, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(services, "WRITTEN_LIMIT", 4)
+    first = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    second = SchoolAssessment.objects.create(assessment=assessment, school=cast.sibling)
+    with school_indicators_deferred():
+        with django_capture_on_commit_callbacks(execute=True):
+            pupil_results_insert(_written_rows(first.pk))
+        kept = services._written.get()
+        assert kept is not None and set(kept.rows) == {first.pk}
+        with django_capture_on_commit_callbacks(execute=True):
+            pupil_results_insert(_written_rows(second.pk))  # 6 rows in all: the recompute reads them back
+        assert kept.rows == {}
