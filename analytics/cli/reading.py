@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -48,8 +49,7 @@ def _read_table(path: Path) -> tuple[pl.DataFrame, RowOf]:
             frame = pl.read_parquet(path)
             row_of = _after(1)
         elif suffix == ".csv":
-            frame = _read_csv(path)
-            row_of = _after(2)
+            frame, row_of = _read_csv(path)
         elif suffix == ".xlsx":
             frame, sheet_rows = _read_xlsx(path)
             row_of = sheet_rows.__getitem__
@@ -86,17 +86,35 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _read_csv(path: Path) -> tuple[pl.DataFrame, RowOf]:
     text = _decode(path.read_bytes())
     header = next((line for line in text.splitlines() if line.strip()), "")
     if not header:
         raise CliError(f"{path}: файл пуст")
-    return pl.read_csv(
-        io.BytesIO(text.encode("utf-8")),
-        separator=_delimiter(header),
-        infer_schema=False,
-        quote_char='"',
+    separator = _delimiter(header)
+    frame = pl.read_csv(
+        io.BytesIO(text.encode("utf-8")), separator=separator, infer_schema=False, quote_char='"'
     )
+    return frame, _csv_lines(text, separator)
+
+
+def _csv_lines(text: str, separator: str) -> RowOf:
+    """The line of the file each data row starts on (blank lines before the header skipped, a quoted cell
+    over several lines counted), found only when an error names a row."""
+    starts: list[int] = []
+
+    def row_of(position: int) -> int:
+        if not starts:
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
+            header_seen, start = False, 1
+            for record in reader:
+                if header_seen:
+                    starts.append(start)
+                header_seen = header_seen or any(cell.strip() for cell in record)
+                start = reader.line_num + 1
+        return starts[position] if position < len(starts) else position + 2
+
+    return row_of
 
 
 def _cell_text(value: object) -> str | None:
@@ -127,7 +145,10 @@ def _read_xlsx(path: Path) -> tuple[pl.DataFrame, list[int]]:
         raise CliError(f"{path}: в книге нет видимых листов")
     numbered = [
         (number, row)
-        for number, row in enumerate(workbook.get_sheet_by_name(visible[0]).to_python(), 1)
+        # The whole sheet from A1 (calamine would start at the first used row): the numbers are the sheet's.
+        for number, row in enumerate(
+            workbook.get_sheet_by_name(visible[0]).to_python(skip_empty_area=False), 1
+        )
         if any(c != "" for c in row)
     ]
     if not numbered:
@@ -210,6 +231,9 @@ def _problem_sentence(problem: Problem, schema_name: str) -> str:
         key = ", ".join(SCHEMAS[schema_name].key)
         repeat = plural(count, "строка повторяет", "строки повторяют", "строк повторяют")
         return f"{number_text(count)} {repeat} ключ ({key})"
+    if problem.kind == "row":
+        breaking = plural(count, "строка нарушает", "строки нарушают", "строк нарушают")
+        return f"{number_text(count)} {breaking} правило: {problem.message.split(': ', 1)[-1]}"
     return f"{problem.message}"
 
 
@@ -217,7 +241,8 @@ def _across(starts: Sequence[tuple[int, Path, RowOf]]) -> Callable[[int], str]:
     """A position in files' rows concatenated → «file.csv, строка 7»."""
 
     def where(position: int) -> str:
-        start, path, row_of = max((s for s in starts if s[0] <= position), key=lambda s: s[0])
+        # The last file starting at or before the position (an empty file shares the next one's start).
+        start, path, row_of = next(s for s in reversed(starts) if s[0] <= position)
         return f"{path.name}, строка {row_of(position - start)}"
 
     return where

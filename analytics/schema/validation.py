@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import polars as pl
 
@@ -230,19 +230,15 @@ def _value_problems(
         f"__source__{name.removeprefix('__lossy__')}": pl.col(name.removeprefix("__lossy__"))
         for name in lossy_flags
     }
-    cast_frame = (
-        lazy.with_row_index(_POSITION)
-        .with_columns(**lossy_flags, **sources)
-        .with_columns(
-            *[cast.value.alias(name) for name, cast in casts.items()],
-            *[pl.lit(None, column.dtype).alias(column.name) for column in absent],
-        )
+    cast_frame = lazy.with_columns(**lossy_flags, **sources).with_columns(
+        *[cast.value.alias(name) for name, cast in casts.items()],
+        *[pl.lit(None, column.dtype).alias(column.name) for column in absent],
     )
     measures: dict[str, pl.Expr] = {}
 
     def measure(label: str, wrong: pl.Expr, example: pl.Expr | None = None) -> None:
         measures[f"{label}|n"] = wrong.sum()
-        measures[f"{label}|at"] = pl.col(_POSITION).filter(wrong).head(_EXAMPLES).implode()
+        measures[f"{label}|at"] = wrong.arg_true().head(_EXAMPLES).implode()
         if example is not None:
             measures[f"{label}|ex"] = example.filter(wrong).head(_EXAMPLES).cast(pl.String).implode()
 
@@ -292,7 +288,3 @@ def _value_problems(
             message = f"{count} rows repeat the key ({', '.join(schema.key)})"
             problems.append(Problem(None, "duplicate", message, count, positions=positions))
     return problems
-
-
-#: The column `_value_problems` numbers the rows with (the frame's own columns are the schema's).
-_POSITION: Final = "__opora_position__"

@@ -285,6 +285,59 @@ def test_it_names_the_rows_of_csv_xlsx_and_files_that_repeat_a_key(
     assert "1 строка повторяет ключ (school_id); school_areas_b.csv, строка 3" in error
 
 
+def test_its_rows_are_the_file_rows_whatever_lies_above_or_between(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import Workbook
+
+    areas = (EXAMPLE / "school_areas.csv").read_text(encoding="utf-8").splitlines()
+    # CSV: two blank lines before the header (line 3), a quoted cell over lines 5-6, the bad row on line 7.
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    text = "\n".join(["", "", areas[0], areas[1], 'edu900001,"mun\nx",reg-1', "edu900002,,reg-1"]) + "\n"
+    (csv_dir / "school_areas.csv").write_text(text)
+    assert run("validate", csv_dir) == 2
+    assert (
+        "municipality_id: пустых значений 1, а пустые здесь недопустимы; строка 7" in capsys.readouterr().err
+    )
+
+    # XLSX: an empty first row, the header on row 2, the bad row on row 4.
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append([None, None, None])
+    sheet.append(areas[0].split(","))
+    sheet.append(areas[1].split(","))
+    sheet.append(["edu900002", None, "reg-1"])
+    xlsx_dir = tmp_path / "xlsx"
+    xlsx_dir.mkdir()
+    workbook.save(xlsx_dir / "school_areas.xlsx")
+    assert run("validate", xlsx_dir) == 2
+    assert (
+        "municipality_id: пустых значений 1, а пустые здесь недопустимы; строка 4" in capsys.readouterr().err
+    )
+
+    # Files of one table with an empty one between: the repeat is named in the file that holds it.
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "school_areas_1.csv").write_text("\n".join(areas) + "\n")
+    (files / "school_areas_2.csv").write_text(areas[0] + "\n")
+    (files / "school_areas_3.csv").write_text("\n".join([areas[0], "edu900003,mun-x,reg-x", areas[1]]) + "\n")
+    assert run("validate", files) == 2
+    assert "1 строка повторяет ключ (school_id); school_areas_3.csv, строка 3" in capsys.readouterr().err
+
+    # A row rule is told in Russian, with its row.
+    pupils = (EXAMPLE / "pupil_results.csv").read_text(encoding="utf-8").splitlines()
+    header, row = pupils[0].split(","), pupils[2].split(",")
+    row[header.index("primary_score")] = "99"
+    rule_dir = tmp_path / "rule"
+    rule_dir.mkdir()
+    (rule_dir / "pupil_results.csv").write_text("\n".join([*pupils[:2], ",".join(row), *pupils[3:]]) + "\n")
+    assert run("validate", rule_dir) == 2
+    error = capsys.readouterr().err
+    assert "1 строка нарушает правило: primary_score exceeds max_primary_score; строка 3" in error
+
+
 def schema_markdown() -> str:
     """The tables of the canonical schemas as docs/analytics/README.md shows them."""
     from analytics.schema import SCHEMAS
