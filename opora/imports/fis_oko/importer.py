@@ -25,7 +25,7 @@ from opora.imports.base import Validation, pupil_results_summary
 from opora.imports.errors import RowError
 from opora.imports.fis_oko.commit import vpr_plan_apply
 from opora.imports.fis_oko.layout import MARK, fold
-from opora.imports.fis_oko.parse import VprFile, is_workbook, parse_vpr_workbook
+from opora.imports.fis_oko.parse import VprFile, is_workbook
 from opora.imports.fis_oko.plan import (
     CREATE,
     PROCEDURE_CODE,
@@ -344,14 +344,7 @@ def _read(data: bytes, *, file_name: str) -> _Read:
     if cached is not None:
         return cached
     members, errors, warnings = read_files(data, file_name=file_name)
-    workers = workers_for(len(members))
-    if workers:
-        results = workbooks_read(members, workers=workers, this_year=key[3])
-    else:
-        results = [
-            parse_vpr_workbook(content, file_name=name, sha256=hashlib.sha256(content).hexdigest())
-            for name, content in members
-        ]
+    results = workbooks_read(members, workers=workers_for(len(members)), this_year=key[3])
     parsed: list[VprFile] = []
     for result in results:
         errors.extend(result.errors)

@@ -150,9 +150,12 @@ atexit.register(_pool.shutdown)
 def workbooks_read(
     members: Sequence[Member], *, workers: int, this_year: int, steal: bool = True
 ) -> list[ParsedWorkbook]:
-    """Read the workbooks with `workers` processes helping this one; the results in the members' order.
+    """Read the workbooks with `workers` processes helping this one (0: this one alone); the results in the
+    members' order.
 
     Without `steal`, this process leaves every chunk to the workers (unless the pool fails)."""
+    if workers <= 0:
+        return _read_chunk(members, this_year)
     language = translation.get_language()
     chunks = [members[start : start + CHUNK_FILES] for start in range(0, len(members), CHUNK_FILES)]
     results: list[list[ParsedWorkbook] | None] = [None] * len(chunks)

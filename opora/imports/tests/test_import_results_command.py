@@ -13,7 +13,7 @@ from opora.assessments import services
 from opora.assessments.models import Assessment, PupilResult, SchoolIndicator
 from opora.assessments.services import school_indicators_recompute
 from opora.imports.batch import paths_collect
-from opora.imports.fis_oko import importer
+from opora.imports.fis_oko import pool
 from opora.imports.fis_oko.layout import VprPupil
 from opora.imports.management.commands.import_results import Command as ResultsCommand
 from opora.imports.models import ImportJob
@@ -236,13 +236,13 @@ def test_the_commit_reuses_the_reading_of_the_check(cast, tmp_path, monkeypatch)
     write(tmp_path / "a.xlsx", vpr_bytes(cast.school))
     write(tmp_path / "b.xlsx", vpr_bytes(cast.sibling))
     reads: list[str] = []
-    real = importer.parse_vpr_workbook
+    real = pool.parse_vpr_workbook
 
-    def counted(data, *, file_name, sha256):
+    def counted(data, *, file_name, sha256, this_year=None):
         reads.append(file_name)
-        return real(data, file_name=file_name, sha256=sha256)
+        return real(data, file_name=file_name, sha256=sha256, this_year=this_year)
 
-    monkeypatch.setattr(importer, "parse_vpr_workbook", counted)
+    monkeypatch.setattr(pool, "parse_vpr_workbook", counted)
     run(str(tmp_path), "--user", "regional")
     assert reads == ["a.xlsx", "b.xlsx"]  # each workbook read once: the commit re-checks the plan only
     assert PupilResult.objects.count() == 6
