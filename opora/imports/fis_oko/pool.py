@@ -105,7 +105,9 @@ class _Pool:
             if self.idle is not None:
                 self.idle.cancel()
                 self.idle = None
-            if self.executor is not None and self.size != size:
+            # A pool of at least `size` workers serves the job as it is (a smaller job leaves some idle); a
+            # larger job gets a larger pool only when no other job is reading with this one.
+            if self.executor is not None and size > self.size and self.users == 0:
                 self._drop()
             if self.executor is None:
                 self.executor = ProcessPoolExecutor(
@@ -118,6 +120,12 @@ class _Pool:
                 self.started = False
             self.users += 1
             return self.executor
+
+    def mark_started(self, executor: ProcessPoolExecutor) -> None:
+        """A task of `executor` came back: its workers are up (unless another pool has replaced it)."""
+        with self.lock:
+            if executor is self.executor:
+                self.started = True
 
     def release(self, executor: ProcessPoolExecutor, *, broken: bool) -> None:
         with self.lock:
@@ -192,7 +200,7 @@ def workbooks_read(
                 broken = True
                 results[index] = _read_chunk(chunks[index], this_year)
         if any(f is not None and f.done() and not f.cancelled() and f.exception() is None for f in futures):
-            _pool.started = True
+            _pool.mark_started(executor)
         if broken:
             logger.warning("The import's reading workers failed; the rest was read in this process")
     finally:

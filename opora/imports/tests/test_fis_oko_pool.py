@@ -121,3 +121,28 @@ def test_small_archives_and_one_reader_use_no_pool(settings, monkeypatch):
     assert pool.workers_for(16) == 1  # two chunks: this process and one worker
     settings.OPORA_IMPORT_WORKERS = 1
     assert pool.workers_for(1000) == 0
+
+
+def test_a_pool_is_kept_for_smaller_jobs_and_grown_only_when_idle(monkeypatch):
+    made: list[int] = []
+
+    class Executor:
+        def __init__(self, size, **kwargs):
+            made.append(size)
+
+        def shutdown(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", Executor)
+    readers = pool._Pool()
+    big = readers.acquire(3)
+    assert readers.acquire(1) is big  # a smaller job reads with the warm workers
+    assert readers.acquire(4) is big  # others are reading: no new pool under them
+    for _ in range(3):
+        readers.release(big, broken=False)
+    grown = readers.acquire(4)
+    assert grown is not big and made == [3, 4]
+    readers.release(grown, broken=False)
+    assert readers.idle is not None
+    readers.idle.cancel()
+    readers.shutdown()
