@@ -23,7 +23,7 @@ import polars as pl
 
 from analytics.context_index import context_index
 from analytics.dynamics import school_dynamics
-from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA, STATUS_DTYPE, STATUSES
+from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA
 from analytics.lists import list_membership
 from analytics.low_results import low_results
 from analytics.methodology import Methodology
@@ -104,27 +104,25 @@ def _per_school(signs: pl.DataFrame) -> pl.DataFrame:
     if signs.is_empty():
         return signs.select(FINDING_COLUMNS)
     keys = ["school_id", "year", "method"]
-    # STATUSES are ordered flagged, cleared, insufficient_data: the Enum's physical value is the rank.
-    ranked = signs.select(*keys, "status", "reason_codes", "reason").with_columns(
-        rank=pl.col("status").to_physical()
-    )
-    best = ranked.group_by(keys).agg(
-        rank=pl.col("rank").min(),
+    rows = signs.select(*keys, "status", "reason_codes", "reason")
+    # findings.STATUSES run flagged, cleared, insufficient_data: the least of the Enum is the school's status.
+    best = rows.group_by(keys).agg(
+        status=pl.col("status").min(),
         assessments=pl.len(),
-        flagged_assessments=(pl.col("rank") == STATUSES.index("flagged")).sum(),
+        flagged_assessments=(pl.col("status") == "flagged").sum(),
     )
     # Most schools are cleared by every sign: their sentence says so, without joining the rows' texts.
-    cleared = pl.col("rank") == STATUSES.index("cleared")
+    cleared = pl.col("status") == "cleared"
     checked = best.filter(cleared).select(
         *keys,
-        status=pl.lit("cleared", dtype=STATUS_DTYPE),
+        "status",
         reason_codes=pl.lit([], dtype=pl.List(pl.String)),
         reason=pl.format("Признак не выявлен; проверено работ: {}.", pl.col("assessments")),
         assessments="assessments",
         flagged_assessments="flagged_assessments",
     )
     found = (
-        ranked.join(best.filter(~cleared), on=[*keys, "rank"], maintain_order="left")
+        rows.join(best.filter(~cleared), on=[*keys, "status"], maintain_order="left")
         .group_by(keys)
         .agg(
             status=pl.col("status").first(),
@@ -158,8 +156,13 @@ def identify(
     settings = methodology.objectivity
     with ThreadPoolExecutor(max_workers=2) as pool:
         heaping = pool.submit(boundary_heaping, inputs.pupil_marks, year=year, settings=settings)
-        other_signs = pool.submit(
-            objectivity_signs, inputs.indicators, None, inputs.level_completion, year=year, settings=settings
+        other_signs = pool.submit(  # without the pupils: the heaping test is the thread above
+            objectivity_signs,
+            inputs.indicators,
+            pupil_results=None,
+            level_completion=inputs.level_completion,
+            year=year,
+            settings=settings,
         )
         low = low_results(inputs.indicators, year=year, settings=methodology.low_results)
         dynamics = school_dynamics(inputs.indicators, year=year, settings=methodology.dynamics)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
 
@@ -61,8 +61,16 @@ def _by_year(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _label(row: dict[str, Any]) -> str:
-    return assessment_label(row["procedure"], row["grade"], row["subject"])
+#: The columns `render_share` reads, in its arguments' order.
+_SHARE_COLUMNS = (
+    "procedure",
+    "grade",
+    "subject",
+    "below_min_pct",
+    "below_min_ci_low",
+    "below_min_ci_high",
+    "shrunken_pct",
+)
 
 
 def _cleared_text(year: int, settings: LowResultsSettings) -> str:
@@ -130,41 +138,14 @@ def _reasons(
     rows = rows.with_columns(
         pl.when(status == "flagged").then(shown).otherwise(pl.col("meets")).alias("_shown")
     )
-    meeting = rows.filter(pl.col("meets") & pl.col("_shown"))
-    meeting = meeting.with_columns(
-        text_column(
-            meeting,
-            [
-                "procedure",
-                "grade",
-                "subject",
-                "below_min_pct",
-                "below_min_ci_low",
-                "below_min_ci_high",
-                "shrunken_pct",
-            ],
-            render_share,
-        ).alias("_share")
-    )
+    # The results a flagged school's sentence lists: in ranking mode the ones it was ranked by, else those
+    # meeting the threshold.
     if settings.mode == "ranking":
-        ranked = rows.filter(status == "flagged", pl.col("_shown"))
-        ranked = ranked.with_columns(
-            text_column(
-                ranked,
-                [
-                    "procedure",
-                    "grade",
-                    "subject",
-                    "below_min_pct",
-                    "below_min_ci_low",
-                    "below_min_ci_high",
-                    "shrunken_pct",
-                ],
-                render_share,
-            ).alias("_share")
-        )
-        meeting = ranked
-    shares = _by_year(meeting)
+        listed = rows.filter(status == "flagged", pl.col("_shown"))
+    else:
+        listed = rows.filter(pl.col("meets") & pl.col("_shown"))
+    listed = listed.with_columns(text_column(listed, _SHARE_COLUMNS, render_share).alias("_share"))
+    shares = _by_year(listed)
 
     few = rows.filter(status == "insufficient_data", ~pl.col("sufficient"))
     few = few.with_columns(

@@ -29,7 +29,7 @@ from analytics.objectivity.wording import (
     _pps,
     _sentences,
 )
-from analytics.text import NBSP
+from analytics.text import grade_expr
 
 # --- 4. ВПР against ОГЭ/ЕГЭ --------------------------------------------------------------------------
 
@@ -173,8 +173,8 @@ def _exams_reasons(data: pl.DataFrame, settings: ObjectivitySettings) -> pl.Seri
                 pl.lit(" ("),
                 pl.col("exam_subject"),
                 pl.lit(", "),
-                pl.col("exam_grade").cast(pl.String),
-                pl.lit(f"{NBSP}кл.)"),
+                grade_expr(pl.col("exam_grade")),
+                pl.lit(")"),
             )
         ).to_series(),
         "below": _pcts(data["exam_below_min_pct"]),

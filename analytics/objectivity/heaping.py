@@ -54,7 +54,7 @@ _BOUNDARY_MARKS: Final = (3, 4, 5)
 
 
 def _boundaries_long(pupils: pl.LazyFrame, boundaries: Frame | None, year: int) -> pl.LazyFrame:
-    """Columns: the assessment key, mark (3, 4, 5), boundary (the lowest primary score of that mark)."""
+    """Columns: the assessment key and boundary (the lowest primary score of a mark 3, 4 or 5)."""
     if boundaries is None:
         # Inferred: the lowest primary score seen with each mark across the region.
         found = (
@@ -74,10 +74,9 @@ def _boundaries_long(pupils: pl.LazyFrame, boundaries: Frame | None, year: int) 
                 *[pl.col(name).cast(pl.Float64) for name in marks],
             )
             .filter(_year_filter(year))
-            .unpivot(on=marks, index=list(ASSESSMENT_KEY), variable_name="mark", value_name="boundary")
-            .with_columns(pl.col("mark").str.slice(-1).cast(pl.Int8))
+            .unpivot(on=marks, index=list(ASSESSMENT_KEY), value_name="boundary")
         )
-    return found.filter(pl.col("boundary") >= 1).select(*ASSESSMENT_KEY, "mark", "boundary")
+    return found.filter(pl.col("boundary") >= 1).select(*ASSESSMENT_KEY, "boundary")
 
 
 def boundary_heaping(
@@ -170,7 +169,7 @@ def boundary_heaping(
             rest_below=_loo("below", [*ASSESSMENT_KEY, "boundary"]),
         )
         .with_columns(m=pl.col("at") + pl.col("below"), rest_m=pl.col("rest_at") + pl.col("rest_below"))
-        .filter(pl.col("m") > 0, pl.col("rest_m") > 0)
+        .filter(pl.col("rest_m") > 0)  # m > 0 already: rows with no pupil at or below are gone
         .with_columns(expected=pl.col("m") * pl.col("rest_at") / pl.col("rest_m"))
         .sort([*_SCHOOL_ASSESSMENT, "boundary"])
         .collect()

@@ -11,7 +11,7 @@ from analytics.objectivity.common import (
     _NOT_A_VERDICT,
 )
 from analytics.stats import DEFAULT_TIERS
-from analytics.text import NBSP, number_text, pp_text
+from analytics.text import NBSP, grade_expr, number_text, pp_text
 
 # The sentences are assembled by Polars from text columns, each rendered with exactly the wording of
 # analytics.text (number_text, percent_text, pp_text, …).
@@ -133,12 +133,7 @@ def _sentences(
 ) -> pl.Series:
     """«Признак (ВПР, Математика, 5 кл.): body; tail; …» by status, over `data` with the text `pieces`."""
     assessment = pl.concat_str(
-        pl.col("procedure"),
-        pl.lit(", "),
-        pl.col("subject"),
-        pl.lit(", "),
-        pl.col("grade").cast(pl.String),
-        pl.lit(f"{NBSP}кл."),
+        pl.col("procedure"), pl.lit(", "), pl.col("subject"), pl.lit(", "), grade_expr(pl.col("grade"))
     )
     status = pl.col("status").cast(pl.String)
     # The status chooses only the sentence's first and last words: the sentence is assembled once per row,
