@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import CuratorAssignment, Role, User
 from opora.core.models import AuditEvent
 from opora.core.services import audit_event_create
-from opora.demo.diagnostics import demo_diagnostics_build, demo_diagnostics_delete, diagnostic_years
+from opora.demo.diagnostics import demo_diagnostics_build, diagnostic_years
 from opora.demo.region import (
     CONTEXT_FIELDS,
     DEMO_EMAIL_DOMAIN,
@@ -205,7 +205,6 @@ def demo_region_delete(*, code: str = DEMO_REGION_CODE) -> bool:
     )
     demo_support_delete(region=region)
     demo_results_delete(region=region)
-    demo_diagnostics_delete()
     User.objects.filter(in_region).delete()
     schools = School.objects.filter(municipality__region=region)
     # Successors are protected: release them before the schools go.

@@ -25,10 +25,8 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 
 from opora.accounts.models import User
-from opora.assessments.models import Assessment, SchoolAggregateResult, SchoolAssessment, SchoolIndicator
 from opora.demo.region import DemoRegion, DemoSchool, SchoolKind, stream
 from opora.demo.results import (
     ATTENDANCE,
@@ -41,10 +39,9 @@ from opora.demo.results import (
     SES_SLOPE,
     SPECIAL_ATTENDANCE,
 )
-from opora.demo.results_build import demo_csv_import
+from opora.demo.results_build import DIAGNOSTIC_PROCEDURE, demo_csv_import
 from opora.imports.models import ImportJob
 
-DIAGNOSTIC_PROCEDURE = "КДР"
 DIAGNOSTIC_SUBJECT = "Математика"
 DIAGNOSTIC_GRADE = 6
 MAX_SCORE = 24
@@ -190,24 +187,12 @@ def demo_diagnostics_build(
     return DiagnosticsBuild(rows=len(rows), seconds=time.perf_counter() - started)
 
 
-def demo_diagnostics_delete() -> None:
-    """Delete the diagnostic's assessments nothing uses any more (after the region's results are gone); the
-    procedure stays, as a region's own КДР could share it."""
-    Assessment.objects.filter(
-        ~Exists(SchoolAssessment.objects.filter(assessment=OuterRef("pk"))),
-        ~Exists(SchoolAggregateResult.objects.filter(assessment=OuterRef("pk"))),
-        ~Exists(SchoolIndicator.objects.filter(assessment=OuterRef("pk"))),
-        procedure__code=DIAGNOSTIC_PROCEDURE,
-    ).delete()
-
-
 __all__ = [
     "DIAGNOSTIC_PROCEDURE",
     "LEVEL_CUTOFFS",
     "DiagnosticRow",
     "DiagnosticsBuild",
     "demo_diagnostics_build",
-    "demo_diagnostics_delete",
     "diagnostic_years",
     "diagnostics_csv",
     "generate_diagnostics",

@@ -45,6 +45,8 @@ from opora.imports.services import import_job_commit, import_job_create, import_
 from opora.registry.models import Region
 
 VPR_PROCEDURE = "ВПР"
+#: The demo's regional diagnostic (opora.demo.diagnostics).
+DIAGNOSTIC_PROCEDURE = "КДР"
 SCALE_SOURCE = "Демо-регион: сгенерированная шкала перевода"
 
 
@@ -92,12 +94,13 @@ def demo_results_build(
                             municipality=municipalities[school.municipality_code],
                         ),
                     )
-            upload = ContentFile(buffer.getvalue(), name=f"ВПР {year} демо-регион.zip")
-            job = import_job_create(user=user, kind=ImportJob.Kind.VPR_RESULTS, uploaded_file=upload)
-            job = import_job_validate(job=job)
-            _check(job)
-            job = import_job_commit(job=job, user=user)
-            _check(job, committed=True)
+            job = demo_file_import(
+                user=user,
+                kind=ImportJob.Kind.VPR_RESULTS,
+                name=f"ВПР {year} демо-регион.zip",
+                content=buffer.getvalue(),
+                what="ВПР results",
+            )
             jobs.append(job)
     return ResultsBuild(
         files=len(results.schools),
@@ -126,8 +129,9 @@ def demo_results_delete(*, region: Region) -> None:
     demo_scales.filter(
         pk__in=[s.pk for s in demo_scales if (s.procedure_id, s.year, s.subject_id, s.grade) not in keep]
     ).delete()
-    # The demo imports ВПР per pupil and ОГЭ/ЕГЭ per school: their assessments go when nothing uses them.
-    unused.filter(procedure__code__in=(VPR_PROCEDURE, "ОГЭ", "ЕГЭ")).delete()
+    # The demo imports ВПР and the diagnostic per pupil and ОГЭ/ЕГЭ per school: their assessments go when
+    # nothing uses them (the diagnostic's procedure stays, as a region's own КДР could share it).
+    unused.filter(procedure__code__in=(VPR_PROCEDURE, "ОГЭ", "ЕГЭ", DIAGNOSTIC_PROCEDURE)).delete()
 
 
 def _mark_scales(results: DemoResults) -> None:
@@ -191,18 +195,6 @@ def _workbook(
     return buffer.getvalue()
 
 
-def _check(job: ImportJob, *, committed: bool = False) -> None:
-    expected = ImportJob.Status.COMMITTED if committed else ImportJob.Status.VALIDATED
-    if job.status == expected and not job.errors and not job.warnings:
-        return
-    problems = [render_row_error(p) for p in [*job.errors, *job.warnings][:20]]
-    events = list(job.events.order_by("-pk").values_list("message", flat=True)[:3])
-    raise DemoResultsError(
-        f"The generated ВПР results in «{job.original_name}» did not import cleanly "
-        f"(status {job.status}): " + "; ".join(problems + events)
-    )
-
-
 def demo_csv_import(
     *,
     user: User,
@@ -212,31 +204,48 @@ def demo_csv_import(
     what: str,
     tolerated: Callable[[dict[str, Any]], bool] = lambda warning: False,
 ) -> ImportJob:
-    """Import one generated CSV as `user` through the job flow (create, check, commit), as a region would;
+    """`demo_file_import` of a generated CSV (UTF-8 text)."""
+    return demo_file_import(
+        user=user, kind=kind, name=name, content=content.encode("utf-8"), what=what, tolerated=tolerated
+    )
+
+
+def demo_file_import(
+    *,
+    user: User,
+    kind: str,
+    name: str,
+    content: bytes,
+    what: str,
+    tolerated: Callable[[dict[str, Any]], bool] = lambda warning: False,
+) -> ImportJob:
+    """Import one generated file as `user` through the job flow (create, check, commit), as a region would;
     `DemoResultsError` (naming `what` was generated) when it does not import cleanly: an error, or a warning
-    that `tolerated` does not accept."""
+    that `tolerated` does not accept (with the job's last events, which say why a commit failed)."""
 
     def checked(job: ImportJob, expected: str) -> ImportJob:
         unexpected = [warning for warning in job.warnings if not tolerated(warning)]
         if job.status == expected and not job.errors and not unexpected:
             return job
         problems = [render_row_error(p) for p in [*job.errors, *unexpected][:20]]
+        events = list(job.events.order_by("-pk").values_list("message", flat=True)[:3])
         raise DemoResultsError(
             f"The generated {what} in «{job.original_name}» did not import cleanly (status {job.status}): "
-            + "; ".join(problems)
+            + "; ".join(problems + events)
         )
 
-    upload = ContentFile(content.encode("utf-8"), name=name)
-    job = import_job_create(user=user, kind=kind, uploaded_file=upload)
+    job = import_job_create(user=user, kind=kind, uploaded_file=ContentFile(content, name=name))
     job = checked(import_job_validate(job=job), ImportJob.Status.VALIDATED)
     return checked(import_job_commit(job=job, user=user), ImportJob.Status.COMMITTED)
 
 
 __all__ = [
+    "DIAGNOSTIC_PROCEDURE",
     "SCALE_SOURCE",
     "DemoResultsError",
     "ResultsBuild",
     "demo_csv_import",
+    "demo_file_import",
     "demo_results_build",
     "demo_results_delete",
 ]

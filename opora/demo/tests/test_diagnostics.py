@@ -5,8 +5,8 @@ from collections import defaultdict
 
 import pytest
 
-from opora.assessments.models import Procedure, PupilResult, SchoolIndicator
-from opora.demo.build import demo_build
+from opora.assessments.models import Assessment, Procedure, PupilResult, SchoolIndicator
+from opora.demo.build import demo_build, demo_region_delete
 from opora.demo.diagnostics import (
     COLUMNS,
     DIAGNOSTIC_PROCEDURE,
@@ -87,3 +87,7 @@ def test_the_demo_build_imports_the_diagnostic_and_stores_its_levels() -> None:
     assert (pupil.achievement_level, float(pupil.completion_pct or 0)) == (first.level, first.completion_pct)
     indicators = SchoolIndicator.objects.filter(assessment__procedure__code=DIAGNOSTIC_PROCEDURE)
     assert any(indicator.values.get("level_shares") for indicator in indicators)
+    # Deleting the region deletes the diagnostic's assessments with the other results; the procedure stays.
+    assert demo_region_delete()
+    assert not Assessment.objects.filter(procedure__code=DIAGNOSTIC_PROCEDURE).exists()
+    assert Procedure.objects.filter(code=DIAGNOSTIC_PROCEDURE).exists()
