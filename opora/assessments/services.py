@@ -223,15 +223,23 @@ def _pupil_rows(
             assessment_ids,
         )
         found: list[tuple[Any, ...]] = []
-        unknown: list[int] = []
+        unknown: dict[int, list[int]] = {}  # assessment → its school assessments to read back
+        with_known: set[int] = set()  # assessments with school assessments taken from `written`
         for school_assessment, assessment, school, count in cursor.fetchall():
             rows = written.get(school_assessment)
             if rows is not None and len(rows) == count:
                 found.extend(_as_read(assessment, school, row) for row in rows)
+                with_known.add(assessment)
             else:
-                unknown.append(school_assessment)
-        for start in range(0, len(unknown), _READ_BATCH):
-            batch = unknown[start : start + _READ_BATCH]
+                unknown.setdefault(assessment, []).append(school_assessment)
+        # An assessment the batch wrote nothing of (or nothing usable) is read whole, in one query.
+        whole = [assessment for assessment in unknown if assessment not in with_known]
+        if whole:
+            cursor.execute(f"{select} WHERE s.assessment_id IN ({', '.join(['%s'] * len(whole))})", whole)
+            found.extend(cursor.fetchall())
+        partly = [sa for assessment, sas in unknown.items() if assessment in with_known for sa in sas]
+        for start in range(0, len(partly), _READ_BATCH):
+            batch = partly[start : start + _READ_BATCH]
             cursor.execute(
                 f"{select} WHERE p.school_assessment_id IN ({', '.join(['%s'] * len(batch))})", batch
             )

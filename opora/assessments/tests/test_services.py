@@ -286,3 +286,26 @@ def test_a_batch_past_the_limit_keeps_no_rows(
         with django_capture_on_commit_callbacks(execute=True):
             pupil_results_insert(_written_rows(second.pk))  # 6 rows in all: the recompute reads them back
         assert kept.rows == {}
+
+
+def test_an_assessment_the_batch_did_not_write_is_read_back_in_one_query(
+    cast, assessment, django_capture_on_commit_callbacks
+):
+    other = Assessment.objects.create(
+        procedure=assessment.procedure, year=2025, subject=assessment.subject, grade=6, max_primary_score=5
+    )
+    _results(other, cast.school, [3, 4], [1, 1, 1])  # written before the batch
+    _results(other, cast.sibling, [5], [1, 2, 2])
+    ours = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    with school_indicators_deferred():
+        with django_capture_on_commit_callbacks(execute=True):
+            pupil_results_insert(_written_rows(ours.pk))
+        kept = services._written.get()
+        assert kept is not None
+        both = {a.pk: a for a in Assessment.objects.filter(pk__in=[assessment.pk, other.pk])}
+        with CaptureQueriesContext(connection) as queries:
+            pupils, task_scores = _pupil_frames(both, kept.rows)
+    reads = [q["sql"] for q in queries.captured_queries if "participant_code" in q["sql"]]
+    assert len(reads) == 1  # `other` whole, by its assessment; ours from memory
+    _frames_equal((pupils, task_scores), _pupil_frames(both))
+    assert pupils.height == 6
