@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from analytics.indicators import SCHOOL_KEY
+from analytics.indicators import SCHOOL_KEY, SCHOOL_KEY_COLUMNS
 from analytics.schema import ASSESSMENT_KEY, validate_frame
 from analytics.stats import DEFAULT_CONFIDENCE, proportion_exprs
 
@@ -57,12 +57,8 @@ LEVEL_DTYPE: Final = pl.Struct(
 )
 
 _COLUMNS: Final[dict[str, tuple[pl.DataType, str]]] = {
-    "year": (pl.Int16(), "calendar year of the assessment"),
-    "procedure": (pl.Categorical(), "КДР, РДР, МДР, …"),
-    "subject": (pl.String(), "subject"),
-    "grade": (pl.Int8(), "grade"),
-    "school_id": (pl.String(), "school id"),
-    "participants": (pl.Int64(), "N: participants (pupil rows)"),
+    **SCHOOL_KEY_COLUMNS,
+    "procedure": (SCHOOL_KEY_COLUMNS["procedure"][0], "КДР, РДР, МДР, …"),
     "level_n": (pl.Int64(), "participants with an achievement level: the base of the level shares"),
     "levels": (
         pl.List(LEVEL_DTYPE),

@@ -37,6 +37,7 @@ __all__ = [
     "SCHOOL_INDICATORS_SCHEMA",
     "SCHOOL_INDICATOR_COLUMNS",
     "SCHOOL_KEY",
+    "SCHOOL_KEY_COLUMNS",
     "TASK_COMPLETION_COLUMNS",
     "IndicatorSettings",
     "aggregate_indicators",
@@ -117,13 +118,19 @@ def _proportion_columns() -> dict[str, tuple[pl.DataType, str]]:
 
 _COLUMNS: Final = {**_LEADING, **_proportion_columns()}
 
+#: The key of a school's result in one assessment, and its participants: (type, description) by column,
+#: as every table keyed by school × assessment types them.
+SCHOOL_KEY_COLUMNS: Final[Mapping[str, tuple[pl.DataType, str]]] = {
+    name: _LEADING[name] for name in (*SCHOOL_KEY, "participants")
+}
+
 #: The columns of `school_indicators` and `aggregate_indicators`, in order: name → description.
 SCHOOL_INDICATOR_COLUMNS: Final[Mapping[str, str]] = {name: doc for name, (_, doc) in _COLUMNS.items()}
 SCHOOL_INDICATORS_SCHEMA: Final = pl.Schema({name: dtype for name, (dtype, _) in _COLUMNS.items()})
 
 #: The columns of `task_completion`: name → description (`task` only when by="task").
 TASK_COMPLETION_COLUMNS: Final[Mapping[str, str]] = {
-    **{name: doc for name, (_, doc) in _LEADING.items() if name in SCHOOL_KEY},
+    **{name: doc for name, (_, doc) in SCHOOL_KEY_COLUMNS.items() if name in SCHOOL_KEY},
     "task": "task label (by='task' only)",
     "level": "task level Б/П/В (null where the source gives none; by='level' drops those rows)",
     "participants": "participants who have the task (by='task') or any task of the level (by='level')",
