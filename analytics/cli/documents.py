@@ -14,9 +14,7 @@ from analytics.cli.common import (
     Progress,
     schools_text,
 )
-from analytics.cli.reading import (
-    read_table_file,
-)
+from analytics.cli.reading import read_table_file
 from analytics.identify import LIST_METHODS
 from analytics.methodology import SECTIONS, Methodology
 from analytics.settings_io import SettingsError

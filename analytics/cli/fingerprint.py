@@ -9,9 +9,7 @@ from collections.abc import Mapping
 import polars as pl
 import polars.selectors as cs
 
-from analytics.cli.common import (
-    TABLES,
-)
+from analytics.cli.common import TABLES
 from analytics.schema import SCHEMAS
 
 # --- the fingerprint ---------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from __future__ import annotations
 import polars as pl
 
 from analytics.findings import FINDING_COLUMNS, FINDING_SCHEMA
-from analytics.low_results.reasons import _reasons
+from analytics.low_results.reasons import _reasons, assessment_label, text_column
 from analytics.low_results.rule import _prepare, _reason_codes, _school_table
 from analytics.low_results.settings import (
     DEFAULT_SETTINGS,
@@ -39,7 +39,7 @@ from analytics.low_results.settings import (
     LowResults,
     LowResultsSettings,
 )
-from analytics.low_results.shared import assessment_label, prefer_pupils, text_column
+from analytics.low_results.shared import prefer_pupils
 
 __all__ = [
     "DETAIL_COLUMNS",

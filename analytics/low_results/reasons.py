@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import polars as pl
@@ -11,12 +12,7 @@ from analytics.low_results.settings import (
     Basis,
     LowResultsSettings,
 )
-from analytics.low_results.shared import (
-    _year_text,
-    assessment_label,
-    text_column,
-)
-from analytics.text import NBSP, ci_text, number_text, percent_text, plural
+from analytics.text import NBSP, ci_text, grade_text, number_text, percent_text, plural
 
 # --- reason sentences ----------------------------------------------------------------------------------
 
@@ -59,6 +55,36 @@ def _by_year(rows: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("_part").str.join("; "))
         .select("school_id", pl.format("{}.", "_part").alias("_shares"))
     )
+
+
+def text_column(frame: pl.DataFrame, columns: Sequence[str], render: Callable[..., str]) -> pl.Series:
+    """`render(*row)` for each row of `columns`, calling Python once per distinct combination only."""
+    distinct = frame.select(columns).unique()
+    texts = pl.Series("_text", [render(*row) for row in distinct.iter_rows()], dtype=pl.String)
+    joined = frame.select(columns).join(
+        distinct.with_columns(texts), on=list(columns), how="left", nulls_equal=True, maintain_order="left"
+    )
+    return joined["_text"]
+
+
+def _subject_text(subject: str) -> str:
+    """«Русский язык» → «русский язык», keeping abbreviations («ИКТ») as they are."""
+    if len(subject) > 1 and subject[1].islower():
+        return subject[0].lower() + subject[1:]
+    return subject
+
+
+def assessment_label(procedure: str, grade: int | None, subject: str) -> str:
+    """«ВПР 5 кл. математика»."""
+    parts = [procedure]
+    if grade is not None:
+        parts.append(grade_text(grade))
+    parts.append(_subject_text(subject))
+    return " ".join(parts)
+
+
+def _year_text(year: int) -> str:
+    return f"{year}{NBSP}г."
 
 
 #: The columns `render_share` reads, in its arguments' order.

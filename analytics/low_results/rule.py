@@ -14,9 +14,7 @@ from analytics.low_results.settings import (
     Frame,
     LowResultsSettings,
 )
-from analytics.low_results.shared import (
-    prefer_pupils,
-)
+from analytics.low_results.shared import prefer_pupils
 from analytics.schema import ASSESSMENT_KEY
 from analytics.shrinkage import shrunken_shares
 

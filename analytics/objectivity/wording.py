@@ -7,9 +7,7 @@ from typing import Any, Final, cast
 
 import polars as pl
 
-from analytics.objectivity.common import (
-    _NOT_A_VERDICT,
-)
+from analytics.objectivity.common import _NOT_A_VERDICT
 from analytics.stats import DEFAULT_TIERS
 from analytics.text import NBSP, grade_expr, number_text, pp_text
 
