@@ -95,12 +95,17 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, RowOf]:
     frame = pl.read_csv(
         io.BytesIO(text.encode("utf-8")), separator=separator, infer_schema=False, quote_char='"'
     )
-    return frame, _csv_lines(text, separator)
+    # A blank line (or one of empty cells) is no row, as the web importers read it: not a row of errors.
+    filled = frame.select(~pl.all_horizontal(pl.all().is_null())).to_series()
+    if filled.all():
+        return frame, _csv_lines(text, separator, None)
+    return frame.filter(filled), _csv_lines(text, separator, filled.arg_true())
 
 
-def _csv_lines(text: str, separator: str) -> RowOf:
+def _csv_lines(text: str, separator: str, kept: pl.Series | None) -> RowOf:
     """The line of the file each data row starts on (blank lines before the header skipped, a quoted cell
-    over several lines counted), found only when an error names a row."""
+    over several lines counted), found only when an error names a row; `kept`: the positions among the
+    file's rows of the frame's rows, when rows were left out."""
     starts: list[int] = []
 
     def row_of(position: int) -> int:
@@ -112,7 +117,8 @@ def _csv_lines(text: str, separator: str) -> RowOf:
                     starts.append(start)
                 header_seen = header_seen or any(cell.strip() for cell in record)
                 start = reader.line_num + 1
-        return starts[position] if position < len(starts) else position + 2
+        row = position if kept is None else int(kept[position])
+        return starts[row] if row < len(starts) else row + 2
 
     return row_of
 

@@ -300,6 +300,13 @@ def test_its_rows_are_the_file_rows_whatever_lies_above_or_between(
     assert (
         "municipality_id: пустых значений 1, а пустые здесь недопустимы; строка 7" in capsys.readouterr().err
     )
+    # A blank line and a line of empty cells in the middle are no rows (not rows of empty values).
+    text = "\n".join([areas[0], areas[1], "", ",,", "edu900002,,reg-1", areas[2]]) + "\n"
+    (csv_dir / "school_areas.csv").write_text(text)
+    assert run("validate", csv_dir) == 2
+    error = capsys.readouterr().err
+    assert "municipality_id: пустых значений 1, а пустые здесь недопустимы; строка 5" in error
+    assert "school_id" not in error and "повторяет" not in error
 
     # XLSX: an empty first row, the header on row 2, the bad row on row 4.
     workbook = Workbook()
