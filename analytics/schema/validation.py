@@ -230,9 +230,14 @@ def _value_problems(
         f"__source__{name.removeprefix('__lossy__')}": pl.col(name.removeprefix("__lossy__"))
         for name in lossy_flags
     }
-    cast_frame = lazy.with_columns(**lossy_flags, **sources).with_columns(
-        *[cast.value.alias(name) for name, cast in casts.items()],
-        *[pl.lit(None, column.dtype).alias(column.name) for column in absent],
+    cast_frame = (
+        lazy.with_columns(**lossy_flags, **sources)
+        .with_columns(
+            *[cast.value.alias(name) for name, cast in casts.items()],
+            *[pl.lit(None, column.dtype).alias(column.name) for column in absent],
+        )
+        # The second and later rows of a key: a column, computed once for both its count and its rows.
+        .with_columns(__repeat__=~pl.struct(list(schema.key)).is_first_distinct())
     )
     measures: dict[str, pl.Expr] = {}
 
@@ -259,8 +264,7 @@ def _value_problems(
             measure(f"domain|{column.name}", bad, value)
     for index, rule in enumerate(schema.row_checks):
         measure(f"row|{index}", (~rule.valid).fill_null(False))
-    # The second and later rows of a key are the repeats.
-    measure("duplicate|", ~pl.struct(list(schema.key)).is_first_distinct())
+    measure("duplicate|", pl.col("__repeat__"))
     summary = cast_frame.select(**measures).collect().row(0, named=True)
 
     problems: list[Problem] = []
