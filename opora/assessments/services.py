@@ -24,6 +24,7 @@ from opora.assessments.models import (
     SchoolIndicator,
     Task,
 )
+from opora.core.collection import with_gc_paused
 from opora.core.services import audit_event_create
 from opora.registry.models import School
 
@@ -101,10 +102,11 @@ def rows_insert(model: type[models.Model], columns: Sequence[str], rows: list[tu
     transaction, by the database's fastest path.
 
     PostgreSQL: one COPY (measured on 120,000 pupil rows: 4 s, against 19-42 s for executemany and 80 s
-    for multi-row INSERTs of 2,000 rows through the client-side binding cursor Django uses). SQLite:
-    executemany, which sqlite3 runs in C with one prepared statement. The values must be the ones
-    bulk_create would send: JSON as the text json.dumps gives (PostgreSQL parses it as jsonb), date-times
-    through `connection.ops.adapt_datetimefield_value`.
+    for multi-row INSERTs of 2,000 rows through the client-side binding cursor Django uses; a binary COPY
+    gained nothing: the server's parsing of the jsonb scores is most of it). SQLite: executemany, which
+    sqlite3 runs in C with one prepared statement. The values must be the ones bulk_create would send: JSON
+    as the text json.dumps gives (PostgreSQL parses it as jsonb), date-times through
+    `connection.ops.adapt_datetimefield_value`.
     """
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -374,6 +376,7 @@ def _achievement_by_school(pupils: pl.DataFrame) -> dict[tuple[str, int], dict[s
     return found
 
 
+@with_gc_paused
 def school_indicators_recompute(
     *, assessment_ids: Iterable[int], written: dict[int, list[tuple[Any, ...]]] | None = None
 ) -> int:

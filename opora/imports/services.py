@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from opora.accounts.models import User
+from opora.core.collection import with_gc_paused
 from opora.core.services import audit_event_create
 from opora.imports.aggregates import SchoolResultsImporter
 from opora.imports.base import Importer, Validation
@@ -159,6 +160,7 @@ def _log_validation(job: ImportJob, validation: Validation) -> None:
         )
 
 
+@with_gc_paused
 def import_job_validate(*, job: ImportJob) -> ImportJob:
     """Read and check the job's file in its uploader's scope; store errors, warnings and the preview."""
     if job.status not in {ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATED, ImportJob.Status.FAILED}:
@@ -172,6 +174,7 @@ def import_job_validate(*, job: ImportJob) -> ImportJob:
     return job
 
 
+@with_gc_paused
 def import_job_commit(*, job: ImportJob, user: User) -> ImportJob:
     """Apply a validated job in one transaction. Returns the job: committed, failed (the file no longer
     passes the check) or still validated with a new preview (the register changed since the preview)."""

@@ -32,6 +32,7 @@ import django
 from django.conf import settings
 from django.utils import translation
 
+from opora.core.collection import with_gc_paused
 from opora.imports.fis_oko.parse import ParsedWorkbook, parse_vpr_workbook
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def _worker_start(settings_module: str) -> None:
     django.setup()
 
 
+@with_gc_paused
 def _read_chunk(members: Sequence[Member], this_year: int) -> list[ParsedWorkbook]:
     return [
         parse_vpr_workbook(
