@@ -221,8 +221,14 @@ class SchoolAssessment(ImportedResults):
 
 
 class PupilResult(models.Model):
+    # No index of its own: the unique (school_assessment, participant_code) index serves every lookup by
+    # school assessment, and one index fewer is less to write per pupil row (the bulk of an import).
     school_assessment = models.ForeignKey(
-        SchoolAssessment, verbose_name=_("school results"), on_delete=models.CASCADE, related_name="pupils"
+        SchoolAssessment,
+        verbose_name=_("school results"),
+        on_delete=models.CASCADE,
+        related_name="pupils",
+        db_index=False,
     )
     participant_code = models.CharField(_("participant code"), max_length=64)
     class_name = models.CharField(_("class"), max_length=16, blank=True)
