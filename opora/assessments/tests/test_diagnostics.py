@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from statsmodels.stats.proportion import proportion_confint
 
-from opora.assessments import services
 from opora.assessments.models import (
     Assessment,
     Procedure,
@@ -20,7 +19,11 @@ from opora.assessments.models import (
     SchoolIndicator,
     Subject,
 )
-from opora.assessments.services import school_aggregate_indicators_recompute, school_indicators_recompute
+from opora.assessments.services import (
+    indicator_rows,
+    school_aggregate_indicators_recompute,
+    school_indicators_recompute,
+)
 from opora.assessments.tests.test_selectors import build_results
 from opora.imports.models import ImportJob
 from opora.imports.services import import_job_commit, import_job_create, import_job_validate
@@ -130,7 +133,7 @@ def test_it_computes_nothing_for_results_without_levels_or_completion(cast, monk
     def refuse(*args, **kwargs):
         raise AssertionError("computed the levels of an assessment that has none")
 
-    monkeypatch.setattr(services, "achievement_indicators", refuse)
+    monkeypatch.setattr(indicator_rows, "achievement_indicators", refuse)
     build_results(cast)  # ВПР: marks and task scores only
     stored = SchoolIndicator.objects.filter(source=SchoolIndicator.Source.PUPILS)
     assert stored.count() == 5

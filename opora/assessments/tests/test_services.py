@@ -8,22 +8,19 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from statsmodels.stats.proportion import proportion_confint
 
-from opora.assessments import services
 from opora.assessments.models import (
     Assessment,
-    Procedure,
     PupilResult,
     SchoolAssessment,
     SchoolIndicator,
-    Subject,
-    Task,
 )
 from opora.assessments.services import (
-    _pupil_frames,
+    indicators,
     pupil_results_insert,
     school_indicators_deferred,
     school_indicators_recompute,
 )
+from opora.assessments.services.pupil_frames import pupil_frames
 
 
 def _results(assessment, school, marks, scores, journal=None):
@@ -39,22 +36,6 @@ def _results(assessment, school, marks, scores, journal=None):
         )
         for i, mark in enumerate(marks)
     )
-
-
-@pytest.fixture
-def assessment(db):
-    assessment = Assessment.objects.create(
-        procedure=Procedure.objects.get(code="ВПР"),
-        year=2025,
-        subject=Subject.objects.get(code="math"),
-        grade=5,
-        max_primary_score=5,
-    )
-    for position, (label, max_score, level) in enumerate([("1", 1, "Б"), ("2", 2, "Б"), ("3", 2, "П")], 1):
-        Task.objects.create(
-            assessment=assessment, position=position, label=label, max_score=max_score, level=level
-        )
-    return assessment
 
 
 def test_it_stores_indicators_computed_by_hand(cast, assessment):
@@ -129,7 +110,7 @@ def test_it_reads_the_pupil_rows_as_the_orm_does(cast, assessment):
             PupilResult(school_assessment=sa, participant_code="c", task_scores=[], primary_score=Decimal(0)),
         ]
     )
-    pupils, task_scores = _pupil_frames({assessment.pk: Assessment.objects.get(pk=assessment.pk)})
+    pupils, task_scores = pupil_frames({assessment.pk: Assessment.objects.get(pk=assessment.pk)})
     columns = [
         "participant",
         "variant",
@@ -225,12 +206,12 @@ def test_the_rows_a_deferred_block_wrote_are_not_read_back(
     with school_indicators_deferred():
         with django_capture_on_commit_callbacks(execute=True):  # the job's transaction commits
             pupil_results_insert(_written_rows(sa.pk))
-        kept = services._written.get()
+        kept = indicators._written.get()
         assert kept is not None and len(kept.rows[sa.pk]) == 3
         with CaptureQueriesContext(connection) as queries:
-            from_memory = _pupil_frames(assessments, kept.rows)
+            from_memory = pupil_frames(assessments, kept.rows)
     assert not any("participant_code" in query["sql"] for query in queries.captured_queries)
-    _frames_equal(from_memory, _pupil_frames(assessments))
+    _frames_equal(from_memory, pupil_frames(assessments))
     assert from_memory[0].height == 3 and from_memory[1].height == 6
 
 
@@ -244,13 +225,13 @@ def test_rows_changed_after_writing_are_read_from_the_database(
     with school_indicators_deferred():
         with django_capture_on_commit_callbacks(execute=True):
             pupil_results_insert([*_written_rows(changed.pk), *_written_rows(unchanged.pk)])
-        kept = services._written.get()
+        kept = indicators._written.get()
         assert kept is not None
         written = kept.rows
     PupilResult.objects.filter(school_assessment=changed, participant_code="b").delete()
     assessments = {assessment.pk: Assessment.objects.get(pk=assessment.pk)}
-    pupils, task_scores = _pupil_frames(assessments, written)
-    _frames_equal((pupils, task_scores), _pupil_frames(assessments))
+    pupils, task_scores = pupil_frames(assessments, written)
+    _frames_equal((pupils, task_scores), pupil_frames(assessments))
     assert pupils.filter(pl.col("school") == cast.school.pk)["participant"].sort().to_list() == ["a", "c"]
     assert pupils.height == 5
 
@@ -267,7 +248,7 @@ def test_rows_of_a_rolled_back_job_are_never_kept(cast, assessment, django_captu
         ):
             pupil_results_insert(_written_rows(sa.pk))
             raise RuntimeError("the job fails after writing")
-        kept = services._written.get()
+        kept = indicators._written.get()
         assert kept is not None and kept.rows == {}
     assert not PupilResult.objects.filter(school_assessment=sa).exists()
 
@@ -275,13 +256,13 @@ def test_rows_of_a_rolled_back_job_are_never_kept(cast, assessment, django_captu
 def test_a_batch_past_the_limit_keeps_no_rows(
     cast, assessment, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(services, "WRITTEN_LIMIT", 4)
+    monkeypatch.setattr(indicators, "WRITTEN_LIMIT", 4)
     first = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
     second = SchoolAssessment.objects.create(assessment=assessment, school=cast.sibling)
     with school_indicators_deferred():
         with django_capture_on_commit_callbacks(execute=True):
             pupil_results_insert(_written_rows(first.pk))
-        kept = services._written.get()
+        kept = indicators._written.get()
         assert kept is not None and set(kept.rows) == {first.pk}
         with django_capture_on_commit_callbacks(execute=True):
             pupil_results_insert(_written_rows(second.pk))  # 6 rows in all: the recompute reads them back
@@ -300,12 +281,12 @@ def test_an_assessment_the_batch_did_not_write_is_read_back_in_one_query(
     with school_indicators_deferred():
         with django_capture_on_commit_callbacks(execute=True):
             pupil_results_insert(_written_rows(ours.pk))
-        kept = services._written.get()
+        kept = indicators._written.get()
         assert kept is not None
         both = {a.pk: a for a in Assessment.objects.filter(pk__in=[assessment.pk, other.pk])}
         with CaptureQueriesContext(connection) as queries:
-            pupils, task_scores = _pupil_frames(both, kept.rows)
+            pupils, task_scores = pupil_frames(both, kept.rows)
     reads = [q["sql"] for q in queries.captured_queries if "participant_code" in q["sql"]]
     assert len(reads) == 1  # `other` whole, by its assessment; ours from memory
-    _frames_equal((pupils, task_scores), _pupil_frames(both))
+    _frames_equal((pupils, task_scores), pupil_frames(both))
     assert pupils.height == 6

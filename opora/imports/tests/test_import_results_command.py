@@ -9,9 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from opora.assessments import services
 from opora.assessments.models import Assessment, PupilResult, SchoolIndicator
-from opora.assessments.services import school_indicators_recompute
+from opora.assessments.services import ahead, indicators, school_indicators_recompute
 from opora.imports.batch import paths_collect
 from opora.imports.fis_oko import pool
 from opora.imports.fis_oko.layout import VprPupil
@@ -204,17 +203,43 @@ def test_it_recomputes_the_indicators_once_and_leaves_them_as_a_fresh_recompute(
     write(tmp_path / "b.xlsx", vpr_bytes(cast.sibling))
     write(tmp_path / "c.xlsx", vpr_bytes(cast.neighbour_school))
     calls: list[list[int]] = []
-    real = services.school_indicators_recompute
+    real = indicators.school_indicators_recompute
 
     def counted(*, assessment_ids, **options):
         calls.append(list(assessment_ids))
         return real(assessment_ids=assessment_ids, **options)
 
-    monkeypatch.setattr(services, "school_indicators_recompute", counted)
+    monkeypatch.setattr(indicators, "school_indicators_recompute", counted)
     run(str(tmp_path), "--user", "regional")
     assert len(calls) == 1  # once for the run, not once per file
     stored = indicator_rows()
     assert len(stored) == 3
+    school_indicators_recompute(assessment_ids=Assessment.objects.values_list("pk", flat=True))
+    assert indicator_rows() == stored
+
+
+@pytest.fixture
+def computed_beside(monkeypatch):
+    """Every insert large enough to have the recompute computed beside it; whether each was taken."""
+    monkeypatch.setattr(ahead, "AHEAD_ROWS", 1)
+    taken: list[bool] = []
+    real = ahead.Ahead.rows_if_current
+
+    def spied(self, assessment_ids):
+        rows = real(self, assessment_ids)
+        taken.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(ahead.Ahead, "rows_if_current", spied)
+    return taken
+
+
+def test_a_zip_takes_the_indicators_computed_beside_its_write(cast, tmp_path, computed_beside):
+    members = {"1.xlsx": vpr_bytes(cast.school), "2.xlsx": vpr_bytes(cast.neighbour_school)}
+    run(str(write(tmp_path / "впр.zip", zip_bytes(members))), "--user", "regional")
+    assert computed_beside == [True]
+    stored = indicator_rows()
+    assert len(stored) == 2
     school_indicators_recompute(assessment_ids=Assessment.objects.values_list("pk", flat=True))
     assert indicator_rows() == stored
 

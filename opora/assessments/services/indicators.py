@@ -1,0 +1,146 @@
+"""The stored school indicators of pupil-level results, recomputed for whole assessments: now, or once at the
+end of a batch of imports from the rows the batch wrote (`pupil_frames`), or computed beside the write of a
+large batch (`ahead`)."""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from opora.assessments.models import Assessment, PupilResult, SchoolIndicator
+from opora.assessments.services.ahead import Ahead, ahead_start
+from opora.assessments.services.indicator_rows import INDICATOR_COLUMNS, indicator_rows
+from opora.assessments.services.pupil_frames import pupil_frames
+from opora.assessments.services.rows import PUPIL_RESULT_COLUMNS, rows_insert
+from opora.core.collection import with_gc_paused
+from opora.registry.models import School
+
+
+def pupil_results_insert(rows: list[tuple[Any, ...]]) -> None:
+    """Write pupil rows (`PUPIL_RESULT_COLUMNS` order) in the caller's transaction (`rows_insert`), and
+    keep them for the recompute at the end of an enclosing `school_indicators_deferred()` block (which a
+    large insert starts computing beside its write: `ahead`)."""
+    written = _written.get()
+    if written is not None:
+        # Each insert replaces the last one's: the block's end takes it only if it stands for the database.
+        written.ahead = ahead_start(written.rows, rows) if written.keeps(len(rows)) else None
+    rows_insert(PupilResult, PUPIL_RESULT_COLUMNS, rows)
+    if written is not None:
+        # Kept once the job's transaction commits: rows rolled back must never stand for the database's.
+        transaction.on_commit(lambda: written.add(rows))
+
+
+# Inside school_indicators_deferred(): the assessments whose indicators the commits made stale, and the
+# pupil rows the block wrote by school assessment (`PUPIL_RESULT_COLUMNS` tuples), so that the recompute
+# at its end reads back from the database only the rows it did not write itself.
+_deferred: ContextVar[set[int] | None] = ContextVar("school_indicators_deferred", default=None)
+_written: ContextVar["_Written | None"] = ContextVar("school_indicators_written", default=None)
+
+#: Pupil rows a batch keeps for its recompute; past this many it keeps none (the recompute reads them all
+#: back, with the same result), so that a folder of a whole region does not hold every row in memory.
+WRITTEN_LIMIT = 500_000
+
+
+@dataclass
+class _Written:
+    """The committed pupil rows of a `school_indicators_deferred()` block, by school assessment."""
+
+    rows: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)
+    count: int = 0
+    ahead: Ahead | None = None  # the recompute computed beside the block's last insert, if it was
+
+    def keeps(self, more: int) -> bool:
+        """Whether `more` rows would still be kept."""
+        return self.count + more <= WRITTEN_LIMIT
+
+    def add(self, rows: list[tuple[Any, ...]]) -> None:
+        self.count += len(rows)
+        if self.count > WRITTEN_LIMIT:
+            self.rows.clear()
+            return
+        for row in rows:
+            self.rows.setdefault(row[0], []).append(row)
+
+
+@contextmanager
+def school_indicators_deferred() -> Iterator[set[int]]:
+    """Commits inside the block leave the pupil-level indicators to its end, which recomputes each
+    assessment once.
+
+    For a run of many jobs (a CLI over a folder): recomputing whole assessments after every file costs
+    O(files²). The recompute runs even when the block fails, for the jobs already committed; between a
+    commit and the end of the block the stored indicators of its assessments lag behind its results.
+    """
+    outer = _deferred.get()
+    if outer is not None:  # nested: the outer block recomputes
+        yield outer
+        return
+    stale: set[int] = set()
+    written = _Written()
+    token, written_token = _deferred.set(stale), _written.set(written)
+    try:
+        yield stale
+    finally:
+        _deferred.reset(token)
+        _written.reset(written_token)
+        if stale:
+            school_indicators_recompute(
+                assessment_ids=sorted(stale), written=written.rows, ahead=written.ahead
+            )
+
+
+def school_indicators_stale(*, assessment_ids: Iterable[int]) -> None:
+    """The pupil results of these assessments changed: recompute their indicators now (in the caller's
+    transaction), or at the end of the enclosing `school_indicators_deferred()` block."""
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.update(assessment_ids)
+    else:
+        school_indicators_recompute(assessment_ids=assessment_ids)
+
+
+#####
+
+
+@with_gc_paused
+def school_indicators_recompute(
+    *,
+    assessment_ids: Iterable[int],
+    written: dict[int, list[tuple[Any, ...]]] | None = None,
+    ahead: Ahead | None = None,
+) -> int:
+    """Recompute and store the indicators of every school in these assessments; returns the rows written.
+
+    Whole assessments are recomputed because a school's task completion is compared with its
+    municipality and region, which every school of the assessment changes. `written`: the pupil rows the
+    caller wrote, not read back (`pupil_rows`); `ahead`: the indicators computed beside their write, taken
+    if they still stand for the database.
+    """
+    assessments = {
+        a.pk: a
+        for a in Assessment.objects.filter(pk__in=list(assessment_ids)).select_related("procedure", "subject")
+    }
+    if not assessments:
+        return 0
+    computed = ahead.rows_if_current(assessments) if ahead is not None else None
+    if computed is None:
+        pupils, task_scores = pupil_frames(assessments, written)
+        schools = list(
+            School.objects.filter(pk__in=pupils["school"].unique().to_list()).values_list(
+                "pk", "municipality_id", "municipality__region_id"
+            )
+        )
+        computed = indicator_rows(pupils, task_scores, schools)
+    computed_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic():
+        SchoolIndicator.objects.filter(
+            assessment_id__in=assessments, source=SchoolIndicator.Source.PUPILS
+        ).delete()
+        # As bulk_create would write them (JSON as json.dumps' text), without its per-object cost: on
+        # PostgreSQL, 2,000 rows through bulk_create took longer than the 120,000 pupil rows through COPY.
+        rows_insert(SchoolIndicator, INDICATOR_COLUMNS, [(*row, computed_at) for row in computed])
+    return len(computed)
