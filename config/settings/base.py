@@ -107,7 +107,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 OPORA_MAX_UPLOAD_BYTES = env_int("OPORA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 # The workbooks of a large ZIP import are read by this many processes (this one and a pool of workers);
 # 1 or 0 reads in this process only. While the pool is not yet started, an archive of fewer workbooks than
-# the minimum is read here: a worker's start costs about what reading 300 workbooks does.
+# the minimum is read here: a worker that meets a message to translate sets Django up, which costs about
+# what reading 300 workbooks does.
 # Each worker is an interpreter with Django set up (about 60 MB): by default at most four readers.
 OPORA_IMPORT_WORKERS = env_int("OPORA_IMPORT_WORKERS", min(os.cpu_count() or 1, 4))
 OPORA_IMPORT_WORKERS_MIN_FILES = env_int("OPORA_IMPORT_WORKERS_MIN_FILES", 500)
