@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from opora.accounts.models import User
 from opora.assessments.services import school_indicators_deferred
-from opora.core.collection import gc_paused
+from opora.core.collection import with_gc_paused
 from opora.imports.errors import render_row_error
 from opora.imports.models import ImportJob
 from opora.imports.selectors import import_kind_allowed
@@ -151,8 +151,7 @@ class BatchImportCommand(BaseCommand):
         progress = Progress(self.stderr, len(paths))
         outcomes: Counter[str] = Counter()
         written = 0
-        # One pause for the run: between jobs the collector would walk the rows kept for the recompute.
-        with gc_paused(), school_indicators_deferred():
+        with school_indicators_deferred():
             for index, path in enumerate(paths, start=1):
                 progress.step(index, path)
                 job, outcome, note = self._import(path, user=user, kind=kind, dry_run=options["dry_run"])
@@ -166,6 +165,9 @@ class BatchImportCommand(BaseCommand):
             raise CommandError(summary, returncode=1)
         self.stdout.write(summary)
 
+    # One pause for a file's creation, check and commit (not for the run: the cycles a job leaves, some forty
+    # objects a file, are collected between files).
+    @with_gc_paused
     def _import(
         self, path: Path, *, user: User, kind: str, dry_run: bool
     ) -> tuple[ImportJob | None, str, str]:
