@@ -16,26 +16,13 @@ from opora.assessments.services import (
     school_indicators_recompute,
     school_indicators_stale,
 )
+from opora.assessments.tests.spies import ahead_taken
 
 
 @pytest.fixture(autouse=True)
-def _every_insert_large(monkeypatch):
-    monkeypatch.setattr(ahead, "AHEAD_ROWS", 1)
-
-
-@pytest.fixture
 def taken(monkeypatch):
-    """The computations the block's end took (a list of booleans, one per recompute that had one)."""
-    seen: list[bool] = []
-    real = ahead.Ahead.rows_if_current
-
-    def spied(self, assessment_ids):
-        rows = real(self, assessment_ids)
-        seen.append(rows is not None)
-        return rows
-
-    monkeypatch.setattr(ahead.Ahead, "rows_if_current", spied)
-    return seen
+    """Every insert large; the computations the block's end took (one boolean per recompute that had one)."""
+    return ahead_taken(monkeypatch)
 
 
 def _rows(sa_id, marks, codes="abcdefgh"):

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from opora.assessments.models import Assessment, PupilResult, SchoolIndicator
-from opora.assessments.services import ahead, indicators, school_indicators_recompute
+from opora.assessments.services import indicators, school_indicators_recompute
+from opora.assessments.tests.spies import ahead_taken
 from opora.imports.batch import paths_collect
 from opora.imports.fis_oko import pool
 from opora.imports.fis_oko.layout import VprPupil
@@ -220,18 +221,7 @@ def test_it_recomputes_the_indicators_once_and_leaves_them_as_a_fresh_recompute(
 
 @pytest.fixture
 def computed_beside(monkeypatch):
-    """Every insert large enough to have the recompute computed beside it; whether each was taken."""
-    monkeypatch.setattr(ahead, "AHEAD_ROWS", 1)
-    taken: list[bool] = []
-    real = ahead.Ahead.rows_if_current
-
-    def spied(self, assessment_ids):
-        rows = real(self, assessment_ids)
-        taken.append(rows is not None)
-        return rows
-
-    monkeypatch.setattr(ahead.Ahead, "rows_if_current", spied)
-    return taken
+    return ahead_taken(monkeypatch)
 
 
 def test_a_zip_takes_the_indicators_computed_beside_its_write(cast, tmp_path, computed_beside):
