@@ -22,12 +22,16 @@ from opora.registry.models import School
 
 def pupil_results_insert(rows: list[tuple[Any, ...]]) -> None:
     """Write pupil rows (`PUPIL_RESULT_COLUMNS` order) in the caller's transaction (`rows_insert`), and
-    keep them for the recompute at the end of an enclosing `school_indicators_deferred()` block (which a
-    large insert starts computing beside its write: `ahead`)."""
+    keep them for the recompute at the end of an enclosing `school_indicators_deferred()` block. A large
+    insert starts computing that recompute beside its write (`ahead`); outside a block, the recompute that
+    follows in the caller's transaction (`school_indicators_stale`) is computed beside it the same way."""
     written = _written.get()
+    # Each insert replaces the last one's computation: a recompute takes it only if it stands for the
+    # database.
     if written is not None:
-        # Each insert replaces the last one's: the block's end takes it only if it stands for the database.
         written.ahead = ahead_start(written.rows, rows) if written.keeps(len(rows)) else None
+    else:
+        _pending.set(ahead_start({}, rows) if len(rows) <= WRITTEN_LIMIT else None)
     rows_insert(PupilResult, PUPIL_RESULT_COLUMNS, rows)
     if written is not None:
         # Kept once the job's transaction commits: rows rolled back must never stand for the database's.
@@ -38,6 +42,8 @@ def pupil_results_insert(rows: list[tuple[Any, ...]]) -> None:
 # pupil rows the block wrote by school assessment (`PUPIL_RESULT_COLUMNS` tuples), so that the recompute
 # at its end reads back from the database only the rows it did not write itself.
 _deferred: ContextVar[set[int] | None] = ContextVar("school_indicators_deferred", default=None)
+# Outside a block: the computation beside the last insert, for the recompute that follows it.
+_pending: ContextVar["Ahead | None"] = ContextVar("school_indicators_pending", default=None)
 _written: ContextVar["_Written | None"] = ContextVar("school_indicators_written", default=None)
 
 #: Pupil rows a batch keeps for its recompute; past this many it keeps none (the recompute reads them all
@@ -100,7 +106,9 @@ def school_indicators_stale(*, assessment_ids: Iterable[int]) -> None:
     if deferred is not None:
         deferred.update(assessment_ids)
     else:
-        school_indicators_recompute(assessment_ids=assessment_ids)
+        ahead = _pending.get()
+        _pending.set(None)
+        school_indicators_recompute(assessment_ids=assessment_ids, ahead=ahead)
 
 
 #####

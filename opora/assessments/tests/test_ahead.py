@@ -137,3 +137,28 @@ def test_a_failed_computation_leaves_the_recompute_to_run(cast, assessment, monk
         job(assessment, _rows(sa.pk, [2, 3, 5]))
     assert "failed" in caplog.text
     assert [row[2] for row in _stored()] == [3]
+
+
+def test_a_recompute_outside_a_batch_takes_the_computation_beside_the_write(cast, assessment, taken):
+    # A job committed from its page: no batch, the recompute follows the write in the job's transaction.
+    first = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    second = SchoolAssessment.objects.create(assessment=assessment, school=cast.sibling)
+    with transaction.atomic():
+        pupil_results_insert(_rows(first.pk, [2, 3, 5]) + _rows(second.pk, [4, 4]))
+        school_indicators_stale(assessment_ids=[assessment.pk])
+    assert taken == [True]
+    stored = _stored()
+    assert [row[2] for row in stored] == [3, 2]
+    school_indicators_recompute(assessment_ids=[assessment.pk])
+    assert _stored() == stored
+
+
+def test_outside_a_batch_rows_written_before_leave_the_recompute_to_the_database(cast, assessment, taken):
+    earlier = SchoolAssessment.objects.create(assessment=assessment, school=cast.sibling)
+    PupilResult.objects.create(school_assessment=earlier, participant_code="x", task_scores=[1, 2, 2], mark=5)
+    ours = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    with transaction.atomic():
+        pupil_results_insert(_rows(ours.pk, [2, 3]))
+        school_indicators_stale(assessment_ids=[assessment.pk])
+    assert taken == []
+    assert {row[1]: row[2] for row in _stored()} == {cast.sibling.pk: 1, cast.school.pk: 2}

@@ -17,7 +17,8 @@ from opora.imports.fis_oko import pool
 from opora.imports.fis_oko.layout import VprPupil
 from opora.imports.management.commands.import_results import Command as ResultsCommand
 from opora.imports.models import ImportJob
-from opora.imports.tests.test_fis_oko_vpr import P1, SHEET, edited, pupils, vpr_bytes, zip_bytes
+from opora.imports.services import import_job_commit
+from opora.imports.tests.test_fis_oko_vpr import P1, SHEET, edited, pupils, vpr_bytes, vpr_job, zip_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -230,6 +231,17 @@ def test_a_zip_takes_the_indicators_computed_beside_its_write(cast, tmp_path, co
     assert computed_beside == [True]
     stored = indicator_rows()
     assert len(stored) == 2
+    school_indicators_recompute(assessment_ids=Assessment.objects.values_list("pk", flat=True))
+    assert indicator_rows() == stored
+
+
+def test_a_job_committed_from_its_page_takes_the_computation_too(cast, computed_beside):
+    regional = cast.users["regional"]
+    job = vpr_job(regional, zip_bytes({"1.xlsx": vpr_bytes(cast.school), "2.xlsx": vpr_bytes(cast.sibling)}))
+    assert import_job_commit(job=job, user=regional).status == ImportJob.Status.COMMITTED
+    assert computed_beside == [True]
+    stored = indicator_rows()
+    assert [row[2] for row in stored] == [3, 3]
     school_indicators_recompute(assessment_ids=Assessment.objects.values_list("pk", flat=True))
     assert indicator_rows() == stored
 
