@@ -12,7 +12,9 @@ started before the clock), and the importer's reading with its workers (their st
 ratio, to calamine in as many processes, is what is left beyond reading.
 (b) The import through the real path, `opora import-results` (the management command): `files` makes one
 job per file, as the CLI does with a folder; `zip` puts every file into one ZIP (stored, built before the
-clock starts) and imports it as one job. Each (database, mode) runs in a child process on a fresh
+clock starts) and imports it as one job; `page` imports that ZIP as the upload page does, through the job
+services (create, check, commit) with no batch around them, so that the indicators are recomputed inside
+the commit's transaction. Each (database, mode) runs in a child process on a fresh
 database: a new SQLite file, or a PostgreSQL database created for the run and dropped after it; migrations
 run and the demo region of the manifest (`demo_build`) is built before the clock starts. The import is
 made as the demo `region` user. `--profile` writes a cProfile of the first run's import (of its main
@@ -151,31 +153,34 @@ def child(directory: Path, db: str, mode: str, pg: str, profile: str) -> dict[st
         )
         paths = xlsx_files(directory)
         target = directory
-        if mode == "zip":
+        if mode in {"zip", "page"}:
             target = work / "region.zip"
             with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
                 for path in paths:
                     archive.write(path, path.name)
         from opora.imports.fis_oko.pool import workers_for
 
-        workers = workers_for(len(paths)) if mode == "zip" else 0  # as the import decides at its start
+        workers = workers_for(len(paths)) if mode != "files" else 0  # as the import decides at its start
         out, err = io.StringIO(), io.StringIO()
         profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
         if profiler is not None:
             profiler.enable()
-        try:
-            call_command("import_results", str(target), user="region", stdout=out, stderr=err)
-        except CommandError:
-            print(err.getvalue()[-3000:], file=sys.stderr)
-            raise
+        if mode == "page":
+            summary = _page_import(target)
+        else:
+            try:
+                call_command("import_results", str(target), user="region", stdout=out, stderr=err)
+            except CommandError:
+                print(err.getvalue()[-3000:], file=sys.stderr)
+                raise
+            summary = out.getvalue().strip().splitlines()[-1]
         if profiler is not None:
             profiler.disable()
         seconds = time.perf_counter() - started
         if profiler is not None:
             profiler.dump_stats(profile)
         rows = PupilResult.objects.count()
-        summary = out.getvalue().strip().splitlines()[-1]
         vendor = connection.vendor
     finally:
         from django.db import connections
@@ -196,11 +201,28 @@ def child(directory: Path, db: str, mode: str, pg: str, profile: str) -> dict[st
     }
 
 
+def _page_import(archive: Path) -> str:
+    """The ZIP through the job services as the upload page calls them; the committed job's counts."""
+    from django.core.files.base import ContentFile
+
+    from opora.accounts.models import User
+    from opora.imports.models import ImportJob
+    from opora.imports.services import import_job_commit, import_job_create, import_job_validate
+
+    user = User.objects.get(username="region")
+    upload = ContentFile(archive.read_bytes(), name=archive.name)
+    job = import_job_validate(
+        job=import_job_create(user=user, kind=ImportJob.Kind.VPR_RESULTS, uploaded_file=upload)
+    )
+    job = import_job_commit(job=job, user=user)
+    return f"job #{job.pk}: {job.status}, {job.counts}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--db", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"])
-    parser.add_argument("--mode", nargs="+", choices=["files", "zip"], default=["files", "zip"])
+    parser.add_argument("--mode", nargs="+", choices=["files", "zip", "page"], default=["files", "zip"])
     parser.add_argument("--pg", default=PG_URL, help="PostgreSQL server URL, without a database name")
     parser.add_argument("--profile", default="", help="write a cProfile of the first import here")
     parser.add_argument("--child", nargs=2, metavar=("DB", "MODE"), help=argparse.SUPPRESS)
