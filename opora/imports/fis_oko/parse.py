@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -629,7 +629,7 @@ class _SheetReader:
                     % {"sum": _plain(total)},
                     warning=True,
                 )
-                return total
+                return _cents(total)
             primary = _number(value)
             if primary is None or primary < 0:
                 self._problem(
@@ -646,7 +646,7 @@ class _SheetReader:
                 % {"primary": text or cell_text(value), "sum": _plain(total)},
                 warning=True,
             )
-        return primary
+        return _cents(primary)
 
     def _mark_at(
         self, number: int, column: str, values: list[object], width: int, position: int | None
@@ -681,6 +681,15 @@ def _text_at(values: list[object], width: int, position: int | None) -> str:
         return ""
     value = values[position]
     return (value if isinstance(value, str) else cell_text(value)).strip()
+
+
+def _cents(value: Number) -> Number:
+    """A primary score as the database keeps it (two decimals, as the other importers round): the rows a
+    batch keeps for its recompute must be the rows it stored."""
+    return value if isinstance(value, int) else value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+_CENT = Decimal("0.01")
 
 
 def _plain(value: Number) -> str:

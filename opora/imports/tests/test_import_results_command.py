@@ -2,6 +2,7 @@
 
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -287,3 +288,16 @@ def test_the_queries_per_file_do_not_grow_with_its_pupils(cast, tmp_path):
         run(str(tmp_path / "large"), "--user", "regional")
     assert PupilResult.objects.count() == 3 + 3 + 40
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_fractional_primary_score_is_kept_as_the_database_keeps_it(cast, tmp_path, computed_beside):
+    # Two decimals, rounded half up as the other importers round, on SQLite and PostgreSQL alike: the rows
+    # the batch computes from in memory must be the rows stored.
+    rows = [VprPupil("10001", "5А", "1", [1, 2, 0, 0], primary_score="3,125", mark=3), *pupils()[1:]]
+    write(tmp_path / "a.xlsx", vpr_bytes(cast.school, pupil_rows=rows))
+    run(str(tmp_path), "--user", "regional")
+    assert PupilResult.objects.get(participant_code="10001").primary_score == Decimal("3.13")
+    assert computed_beside == [True]
+    stored = indicator_rows()
+    school_indicators_recompute(assessment_ids=Assessment.objects.values_list("pk", flat=True))
+    assert indicator_rows() == stored
