@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from opora.assessments.models import Subject
 from opora.imports.aggregates.format import COLUMN_BY_KEY, HEADER_WORDS, VALUE_KEYS, is_empty
 from opora.imports.errors import RowError
-from opora.imports.fis_oko.parse import _TITLE as VPR_TITLE
+from opora.imports.fis_oko.parse.cells import TITLE as VPR_TITLE
 from opora.imports.readers import Row, Table
 from opora.imports.register.format import fold
 

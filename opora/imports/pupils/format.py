@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from opora.imports.fis_oko.parse import _EMPTY_MARKS, _EMPTY_SCORES, _TASK, TaskColumn, _decimal, _plain
+from opora.imports.fis_oko.parse import TaskColumn
+from opora.imports.fis_oko.parse.cells import EMPTY_MARKS, EMPTY_SCORES, TASK_HEADER, text_decimal
+from opora.imports.fis_oko.parse.cells import plain as cell_plain
 from opora.imports.register.format import CellError, Column, fold
 
 FIRST_YEAR = 2000
@@ -149,7 +151,7 @@ HEADER_WORDS = _header_words()
 def task_column(header: str, index: int) -> TaskColumn | None:
     """A task column «9.1 (1б)» as the ВПР importer reads it, or None for any other header."""
     text = header.strip()
-    match = _TASK.match(fold(text))
+    match = TASK_HEADER.match(fold(text))
     if match is None:
         return None
     return TaskColumn(match.group(1), Decimal(match.group(2).replace(",", ".")), "", text, index)
@@ -229,12 +231,12 @@ def parse_grade(value: str) -> tuple[int, str]:
 
 
 def is_not_attempted(value: str) -> bool:
-    return fold(value) in _EMPTY_SCORES or fold(value) == fold("нет отметки")
+    return fold(value) in EMPTY_SCORES or fold(value) == fold("нет отметки")
 
 
 def parse_score(value: str, *, maximum: Decimal | None) -> Decimal:
     """A task or primary score: a number of zero or more, at most `maximum`."""
-    score = _decimal(value)
+    score = text_decimal(value)
     if score is None:
         raise CellError(
             _("the score must be a number, «X» or «-», got «%(value)s»") % {"value": value}  # ВПР's msgid
@@ -244,13 +246,13 @@ def parse_score(value: str, *, maximum: Decimal | None) -> Decimal:
     if maximum is not None and score > maximum:
         raise CellError(
             _("the score %(score)s is above the task's maximum %(max)s")
-            % {"score": value, "max": _plain(maximum)}
+            % {"score": value, "max": plain(maximum)}
         )
     return score.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def parse_positive(value: str) -> Decimal:
-    number = _decimal(value)
+    number = text_decimal(value)
     if number is None or number <= 0:
         raise CellError(
             _("the maximum primary score must be a positive number, got «%(value)s»") % {"value": value}
@@ -259,9 +261,9 @@ def parse_positive(value: str) -> Decimal:
 
 
 def parse_mark(value: str) -> int | None:
-    if fold(value) in _EMPTY_MARKS:
+    if fold(value) in EMPTY_MARKS:
         return None
-    number = _decimal(value)
+    number = text_decimal(value)
     if number is None or number not in (2, 3, 4, 5):
         raise CellError(
             _("a mark must be 2, 3, 4 or 5 (or «нет отметки»), got «%(value)s»") % {"value": value}
@@ -273,7 +275,7 @@ def parse_percent(value: str, *, what: str) -> Decimal | None:
     """A test score or a % completion: 0-100 with a comma or a dot; «-» or «X» is none."""
     if is_not_attempted(value):
         return None
-    number = _decimal(value.strip().removesuffix("%"))
+    number = text_decimal(value.strip().removesuffix("%"))
     if number is None or not 0 <= number <= 100:
         raise CellError(
             _("%(what)s must be a number from 0 to 100, got «%(value)s»") % {"what": what, "value": value}
@@ -307,7 +309,7 @@ def json_score(score: Decimal | None) -> int | float | None:
 
 
 def plain(value: Decimal) -> str:
-    return _plain(value)
+    return cell_plain(value)
 
 
 @dataclass(frozen=True)
@@ -317,4 +319,4 @@ class TaskSpec:
 
 
 def tasks_text(tasks: list[TaskSpec]) -> str:
-    return ", ".join(f"{t.label} ({_plain(t.max_score)}б)" for t in tasks)
+    return ", ".join(f"{t.label} ({plain(t.max_score)}б)" for t in tasks)
