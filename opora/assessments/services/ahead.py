@@ -6,12 +6,14 @@ recomputed from the rows they wrote (`pupil_frames`), after their transactions. 
 SQLite's steps and PostgreSQL's server run without Python's lock, and the indicator computation is mostly
 Polars, which runs without it too. So an insert of `AHEAD_ROWS` rows or more, when the rows the batch has
 written with it are all the database will hold of their assessments, has the recompute computed in a
-thread while it writes. The result stands only if nothing else changed: the block's end takes it when it
-came from the block's last insert (each insert replaces the last one's), the stale assessments are the
-ones it computed and the database holds for each of their school assessments exactly as many rows as it
-computed from (a job rolled back holds none). Otherwise the recompute runs as always, and the thread's
-work is lost. As with the rows the batch keeps (`pupil_frames.pupil_rows`), rows changed outside the
-importers' writer to the same count would not be seen; no import does that.
+thread while it writes. Inside a batch the computation is published with the job's rows when its
+transaction commits, and withdrawn by the next insert (a job rolled back never publishes one: a replacement
+rolled back can leave as many rows as it computed from, but not the same); outside a batch the caller hands
+it to the recompute that follows in the same transaction. The result is taken only if the assessments to
+recompute are the ones it computed and the database holds for each of their school assessments exactly as
+many rows as it computed from. Otherwise the recompute runs as always, and the thread's work is lost. As
+with the rows the batch keeps (`pupil_frames.pupil_rows`), rows changed outside the importers' writer to
+the same count would not be seen; no import does that.
 
 The thread reads no database: everything it needs is read before it starts, in the writer's transaction.
 """

@@ -20,30 +20,33 @@ from opora.core.collection import with_gc_paused
 from opora.registry.models import School
 
 
-def pupil_results_insert(rows: list[tuple[Any, ...]]) -> None:
+def pupil_results_insert(rows: list[tuple[Any, ...]]) -> Ahead | None:
     """Write pupil rows (`PUPIL_RESULT_COLUMNS` order) in the caller's transaction (`rows_insert`), and
-    keep them for the recompute at the end of an enclosing `school_indicators_deferred()` block. A large
-    insert starts computing that recompute beside its write (`ahead`); outside a block, the recompute that
-    follows in the caller's transaction (`school_indicators_stale`) is computed beside it the same way."""
+    keep them for the recompute at the end of an enclosing `school_indicators_deferred()` block.
+
+    A large insert starts computing that recompute beside its write (`ahead`). Inside a block the
+    computation is kept with the rows, once the job's transaction commits; outside one it is returned, for
+    the caller to give to the `school_indicators_stale` that follows in the same transaction (None when
+    none was started)."""
     written = _written.get()
-    # Each insert replaces the last one's computation: a recompute takes it only if it stands for the
-    # database.
-    if written is not None:
-        written.ahead = ahead_start(written.rows, rows) if written.keeps(len(rows)) else None
-    else:
-        _pending.set(ahead_start({}, rows) if len(rows) <= WRITTEN_LIMIT else None)
+    if written is None:
+        alone = ahead_start({}, rows) if len(rows) <= WRITTEN_LIMIT else None
+        rows_insert(PupilResult, PUPIL_RESULT_COLUMNS, rows)
+        return alone
+    # An earlier job's computation stands no longer once these rows are written, whether they commit or not.
+    written.ahead = None
+    ahead = ahead_start(written.rows, rows) if written.keeps(len(rows)) else None
     rows_insert(PupilResult, PUPIL_RESULT_COLUMNS, rows)
-    if written is not None:
-        # Kept once the job's transaction commits: rows rolled back must never stand for the database's.
-        transaction.on_commit(lambda: written.add(rows))
+    # Kept once the job's transaction commits: rows rolled back must never stand for the database's, nor a
+    # computation from them (a rolled-back replacement can leave as many rows as it computed from).
+    transaction.on_commit(lambda: written.add(rows, ahead))
+    return None
 
 
 # Inside school_indicators_deferred(): the assessments whose indicators the commits made stale, and the
 # pupil rows the block wrote by school assessment (`PUPIL_RESULT_COLUMNS` tuples), so that the recompute
 # at its end reads back from the database only the rows it did not write itself.
 _deferred: ContextVar[set[int] | None] = ContextVar("school_indicators_deferred", default=None)
-# Outside a block: the computation beside the last insert, for the recompute that follows it.
-_pending: ContextVar["Ahead | None"] = ContextVar("school_indicators_pending", default=None)
 _written: ContextVar["_Written | None"] = ContextVar("school_indicators_written", default=None)
 
 #: Pupil rows a batch keeps for its recompute; past this many it keeps none (the recompute reads them all
@@ -57,13 +60,14 @@ class _Written:
 
     rows: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)
     count: int = 0
-    ahead: Ahead | None = None  # the recompute computed beside the block's last insert, if it was
+    ahead: Ahead | None = None  # the recompute computed beside the last committed insert, if it was
 
     def keeps(self, more: int) -> bool:
         """Whether `more` rows would still be kept."""
         return self.count + more <= WRITTEN_LIMIT
 
-    def add(self, rows: list[tuple[Any, ...]]) -> None:
+    def add(self, rows: list[tuple[Any, ...]], ahead: Ahead | None = None) -> None:
+        self.ahead = ahead
         self.count += len(rows)
         if self.count > WRITTEN_LIMIT:
             self.rows.clear()
@@ -99,19 +103,15 @@ def school_indicators_deferred() -> Iterator[set[int]]:
             )
 
 
-def school_indicators_stale(*, assessment_ids: Iterable[int]) -> None:
+def school_indicators_stale(*, assessment_ids: Iterable[int], ahead: Ahead | None = None) -> None:
     """The pupil results of these assessments changed: recompute their indicators now (in the caller's
-    transaction), or at the end of the enclosing `school_indicators_deferred()` block."""
+    transaction; `ahead`: what `pupil_results_insert` returned for the rows just written), or at the end of
+    the enclosing `school_indicators_deferred()` block."""
     deferred = _deferred.get()
     if deferred is not None:
         deferred.update(assessment_ids)
     else:
-        ahead = _pending.get()
-        _pending.set(None)
         school_indicators_recompute(assessment_ids=assessment_ids, ahead=ahead)
-
-
-#####
 
 
 @with_gc_paused

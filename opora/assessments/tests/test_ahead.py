@@ -47,8 +47,8 @@ def job(django_capture_on_commit_callbacks):
 
     def committed(assessment, rows):
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            pupil_results_insert(rows)
-            school_indicators_stale(assessment_ids=[assessment.pk])
+            ahead = pupil_results_insert(rows)
+            school_indicators_stale(assessment_ids=[assessment.pk], ahead=ahead)
 
     return committed
 
@@ -120,8 +120,26 @@ def test_a_rolled_back_job_leaves_its_computation_untaken(cast, assessment, take
         pupil_results_insert(_rows(sa.pk, [2, 3]))
         school_indicators_stale(assessment_ids=[assessment.pk])
         raise RuntimeError("the job fails after writing")
-    assert taken == [False]
+    assert taken == []  # never published: the recompute did not even look at it
     assert _stored() == []
+
+
+def test_a_rolled_back_replacement_leaves_its_computation_untaken(cast, assessment, taken, job):
+    # The replacement writes its rows, then fails: the database is back to the first job's rows, as many as
+    # the replacement computed from, but not the same.
+    sa = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
+    with school_indicators_deferred():
+        job(assessment, _rows(sa.pk, [2, 3, 5]))
+        with pytest.raises(RuntimeError), transaction.atomic():
+            PupilResult.objects.filter(school_assessment=sa).delete()
+            pupil_results_insert(_rows(sa.pk, [2, 2, 2]))
+            school_indicators_stale(assessment_ids=[assessment.pk])
+            raise RuntimeError("the replacement fails after writing")
+    assert taken == []  # the first job's computation was withdrawn by the replacement's insert
+    stored = _stored()
+    assert stored[0][3] != 100  # the replacement's «2» for everyone never stands
+    school_indicators_recompute(assessment_ids=[assessment.pk])
+    assert _stored() == stored
 
 
 def test_a_failed_computation_leaves_the_recompute_to_run(cast, assessment, monkeypatch, caplog, job):
@@ -144,8 +162,8 @@ def test_a_recompute_outside_a_batch_takes_the_computation_beside_the_write(cast
     first = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
     second = SchoolAssessment.objects.create(assessment=assessment, school=cast.sibling)
     with transaction.atomic():
-        pupil_results_insert(_rows(first.pk, [2, 3, 5]) + _rows(second.pk, [4, 4]))
-        school_indicators_stale(assessment_ids=[assessment.pk])
+        ahead = pupil_results_insert(_rows(first.pk, [2, 3, 5]) + _rows(second.pk, [4, 4]))
+        school_indicators_stale(assessment_ids=[assessment.pk], ahead=ahead)
     assert taken == [True]
     stored = _stored()
     assert [row[2] for row in stored] == [3, 2]
@@ -158,7 +176,7 @@ def test_outside_a_batch_rows_written_before_leave_the_recompute_to_the_database
     PupilResult.objects.create(school_assessment=earlier, participant_code="x", task_scores=[1, 2, 2], mark=5)
     ours = SchoolAssessment.objects.create(assessment=assessment, school=cast.school)
     with transaction.atomic():
-        pupil_results_insert(_rows(ours.pk, [2, 3]))
-        school_indicators_stale(assessment_ids=[assessment.pk])
-    assert taken == []
+        ahead = pupil_results_insert(_rows(ours.pk, [2, 3]))
+        school_indicators_stale(assessment_ids=[assessment.pk], ahead=ahead)
+    assert ahead is None and taken == []
     assert {row[1]: row[2] for row in _stored()} == {cast.sibling.pk: 1, cast.school.pk: 2}

@@ -130,7 +130,7 @@ def vpr_plan_apply(*, plan: VprPlan, actor: User, source: str) -> dict[str, int]
     for p in replaces:
         assert p.school_assessment_id is not None
         results.extend(_pupil_rows(p.school_assessment_id, p.file.pupils))
-    pupil_results_insert(results)
+    ahead = pupil_results_insert(results)
     audit_event_bulk_create(
         replacements_log(
             [
@@ -153,5 +153,5 @@ def vpr_plan_apply(*, plan: VprPlan, actor: User, source: str) -> dict[str, int]
             object_type="assessments.schoolassessment",
         )
     )
-    school_indicators_stale(assessment_ids=[a.pk for a in assessments.values()])
+    school_indicators_stale(assessment_ids=[a.pk for a in assessments.values()], ahead=ahead)
     return {"created": len(creates), "updated": len(replaces), "pupils_written": len(results)}

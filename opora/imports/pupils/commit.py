@@ -143,7 +143,7 @@ def pupil_results_plan_apply(*, plan: PupilPlan, actor: User, source: str) -> di
     for g in replaces:
         assert g.school_assessment_id is not None
         results.extend(_pupil_rows(g.school_assessment_id, g))
-    pupil_results_insert(results)
+    ahead = pupil_results_insert(results)
     audit_event_bulk_create(
         replacements_log(
             [
@@ -166,7 +166,7 @@ def pupil_results_plan_apply(*, plan: PupilPlan, actor: User, source: str) -> di
             object_type="assessments.schoolassessment",
         )
     )
-    school_indicators_stale(assessment_ids=[a.pk for a in assessments.values()])
+    school_indicators_stale(assessment_ids=[a.pk for a in assessments.values()], ahead=ahead)
     return {
         "created": len(creates),
         "updated": len(replaces),

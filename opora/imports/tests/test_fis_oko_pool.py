@@ -4,7 +4,8 @@ import hashlib
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
-from django.utils import timezone
+from django.core.exceptions import AppRegistryNotReady
+from django.utils import timezone, translation
 
 from opora.imports.fis_oko import importer, pool
 from opora.imports.fis_oko.importer import read_files
@@ -146,3 +147,37 @@ def test_a_pool_is_kept_for_smaller_jobs_and_grown_only_when_idle(monkeypatch):
     assert readers.idle is not None
     readers.idle.cancel()
     readers.shutdown()
+
+
+def test_a_worker_sets_django_up_only_for_a_chunk_with_a_message(monkeypatch):
+    # A worker starts without Django's apps: a clean chunk is read as it is; a chunk with a message to
+    # translate stops (AppRegistryNotReady), sets Django up once and is read again in the caller's language.
+    class Apps:
+        ready = False
+
+    apps = Apps()
+    setups: list[bool] = []
+    reads: list[tuple[bool, str | None]] = []
+
+    def setup() -> None:
+        setups.append(True)
+        apps.ready = True
+
+    def read(members, this_year):
+        reads.append((apps.ready, translation.get_language()))
+        [(name, _content)] = members
+        if name == "message.xlsx" and not apps.ready:
+            raise AppRegistryNotReady("gettext before setup")
+        return [f"read {name} of {this_year}"]
+
+    monkeypatch.setattr(pool, "apps", apps)
+    monkeypatch.setattr(pool.django, "setup", setup)
+    monkeypatch.setattr(pool, "_read_chunk", read)
+    clean, message = [("clean.xlsx", b"")], [("message.xlsx", b"")]
+    assert pool._worker_read_chunk("ru", 2026, clean) == ["read clean.xlsx of 2026"]
+    assert setups == []
+    assert pool._worker_read_chunk("ru", 2026, message) == ["read message.xlsx of 2026"]
+    assert setups == [True]
+    assert reads[-1] == (True, "ru")
+    assert pool._worker_read_chunk("ru", 2026, message) == ["read message.xlsx of 2026"]
+    assert setups == [True]  # once

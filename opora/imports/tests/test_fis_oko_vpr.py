@@ -312,6 +312,8 @@ BROKEN: dict[str, tuple[dict[tuple[int, int], object], int | None, str, str]] = 
     "bad task header": ({(HEADER_ROW, 9): "Задание 9.1"}, HEADER_ROW, "Задание 9.1", "«1 (2б)»"),
     "duplicate code": ({(P3, 4): "10001"}, P3, "Код участника", "уже встречается в строке 9"),
     "bad mark": ({(P1, 12): 7}, P1, "Отметка", "должна быть 2, 3, 4 или 5"),
+    "primary score too large": ({(P1, 11): 12345.0}, P1, "Первичный балл", "слишком велик"),
+    "primary score of 28 digits": ({(P2, 11): "1" * 27 + ",5"}, P2, "Первичный балл", "слишком велик"),
     "missing column": ({(HEADER_ROW, 12): "Оценка"}, HEADER_ROW, "", "«Отметка»"),
     "year out of range": ({(1, 1): "ВПР 2009. Математика. 5 класс"}, 1, "", "2009"),
     "unreadable title": ({(1, 1): "ВПР Математика"}, 1, "", "не удаётся прочитать"),

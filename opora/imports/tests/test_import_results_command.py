@@ -221,11 +221,17 @@ def test_it_recomputes_the_indicators_once_and_leaves_them_as_a_fresh_recompute(
     assert indicator_rows() == stored
 
 
+# The batch keeps a job's rows, and the computation beside their write, once its transaction commits: these
+# tests let it commit (and put back the migrations' reference data after them).
+COMMITTING = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 @pytest.fixture
 def computed_beside(monkeypatch):
     return ahead_taken(monkeypatch)
 
 
+@COMMITTING
 def test_a_zip_takes_the_indicators_computed_beside_its_write(cast, tmp_path, computed_beside):
     members = {"1.xlsx": vpr_bytes(cast.school), "2.xlsx": vpr_bytes(cast.neighbour_school)}
     run(str(write(tmp_path / "впр.zip", zip_bytes(members))), "--user", "regional")
@@ -290,6 +296,7 @@ def test_the_queries_per_file_do_not_grow_with_its_pupils(cast, tmp_path):
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+@COMMITTING
 def test_a_fractional_primary_score_is_kept_as_the_database_keeps_it(cast, tmp_path, computed_beside):
     # Two decimals, rounded half up as the other importers round, on SQLite and PostgreSQL alike: the rows
     # the batch computes from in memory must be the rows stored.

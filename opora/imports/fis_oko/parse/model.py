@@ -10,6 +10,8 @@ from opora.imports.errors import RowError
 # The longest class or variant text and participant code the results keep.
 TEXT_LIMIT = 16
 CODE_LIMIT = 64
+# The largest primary score the results keep (PupilResult.primary_score: six digits, two decimals).
+PRIMARY_LIMIT = Decimal("9999.99")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,14 @@ from opora.imports.fis_oko.parse.cells import (
     text_at,
     text_decimal,
 )
-from opora.imports.fis_oko.parse.model import CODE_LIMIT, TEXT_LIMIT, Number, PupilLine, TaskColumn
+from opora.imports.fis_oko.parse.model import (
+    CODE_LIMIT,
+    PRIMARY_LIMIT,
+    TEXT_LIMIT,
+    Number,
+    PupilLine,
+    TaskColumn,
+)
 from opora.imports.readers import cell_text
 
 
@@ -157,7 +164,7 @@ class RowsReader:
                     % {"sum": plain(total)},
                     warning=True,
                 )
-                return cents(total)
+                return self._kept(number, plain(total), total)
             primary = cell_number(value)
             if primary is None or primary < 0:
                 self._problem(
@@ -166,6 +173,8 @@ class RowsReader:
                     _("the primary score must be a number, got «%(value)s»") % {"value": text},
                 )
                 return None
+        if primary > PRIMARY_LIMIT:
+            return self._kept(number, text or cell_text(value), primary)
         if primary != total:
             self._problem(
                 number,
@@ -174,6 +183,18 @@ class RowsReader:
                 % {"primary": text or cell_text(value), "sum": plain(total)},
                 warning=True,
             )
+        return cents(primary)
+
+    def _kept(self, number: int, text: str, primary: Number) -> Number | None:
+        """The primary score as stored, or None with an error when it is past what Opora keeps."""
+        if primary > PRIMARY_LIMIT:
+            self._problem(
+                number,
+                PRIMARY_SCORE,
+                _("the primary score %(value)s is too large: Opora keeps primary scores up to %(limit)s")
+                % {"value": text, "limit": plain(PRIMARY_LIMIT)},
+            )
+            return None
         return cents(primary)
 
     def _mark_at(
