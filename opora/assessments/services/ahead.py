@@ -21,30 +21,48 @@ The thread reads no database: everything it needs is read before it starts, in t
 import logging
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from opora.assessments.models import Assessment, SchoolAssessment
 from opora.assessments.services.indicator_rows import indicator_rows
-from opora.assessments.services.pupil_frames import as_read, frames_build, pupil_counts, task_rows
-from opora.registry.models import School
+from opora.assessments.services.pupil_frames import (
+    READ_BATCH,
+    as_read,
+    assessments_of,
+    frames_build,
+    pupil_counts,
+    school_areas,
+    task_rows,
+)
 
 logger = logging.getLogger(__name__)
 
 #: The least rows of one insert whose write hides the recompute (a 2,000-file ZIP of ВПР: 120,000).
 AHEAD_ROWS = 20_000
-_KEYS_BATCH = 900  # school assessments per query (under SQLite's and PostgreSQL's limits on parameters)
 
 
-@dataclass
 class Ahead:
-    """The indicator rows (INDICATOR_COLUMNS but computed_at) of `assessment_ids`, being computed from
-    `counts` rows per school assessment."""
+    """The indicator rows (INDICATOR_COLUMNS but computed_at) of `assessment_ids`, computed in a thread of
+    its own from `counts` rows per school assessment."""
 
-    assessment_ids: frozenset[int]
-    counts: dict[int, int]
-    _thread: threading.Thread = field(init=False, repr=False)
-    _rows: list[tuple[Any, ...]] | None = field(default=None, init=False, repr=False)
+    def __init__(
+        self,
+        assessments: dict[int, Assessment],
+        keys: dict[int, tuple[int, int]],
+        by_sa: dict[int, list[tuple[Any, ...]]],
+        tasks: list[tuple[Any, ...]],
+        schools: list[tuple[int, int, int]],
+    ) -> None:
+        self.assessment_ids = frozenset(assessments)
+        self.counts = {sa: len(rows) for sa, rows in by_sa.items()}
+        self._rows: list[tuple[Any, ...]] | None = None
+        self._thread = threading.Thread(
+            target=self._compute,
+            args=(assessments, keys, by_sa, tasks, schools),
+            name="opora-recompute-ahead",
+            daemon=True,
+        )
+        self._thread.start()
 
     def rows_if_current(self, assessment_ids: Iterable[int]) -> list[tuple[Any, ...]] | None:
         """The rows, when they stand for the database as it is: the same assessments, and for each of their
@@ -93,29 +111,15 @@ def ahead_start(written: dict[int, list[tuple[Any, ...]]], rows: list[tuple[Any,
             return None
         keys[sa] = (assessment, school)
         by_sa[sa] = list(written[sa])  # a copy: the block's ledger grows while the thread reads
-    assessments = {
-        a.pk: a for a in Assessment.objects.filter(pk__in=ids).select_related("procedure", "subject")
-    }
-    schools = list(
-        School.objects.filter(pk__in={school for _, school in keys.values()}).values_list(
-            "pk", "municipality_id", "municipality__region_id"
-        )
-    )
-    ahead = Ahead(frozenset(ids), {sa: len(sa_rows) for sa, sa_rows in by_sa.items()})
-    ahead._thread = threading.Thread(
-        target=ahead._compute,
-        args=(assessments, keys, by_sa, task_rows(assessments), schools),
-        name="opora-recompute-ahead",
-        daemon=True,
-    )
-    ahead._thread.start()
-    return ahead
+    assessments = assessments_of(ids)
+    schools = school_areas({school for _, school in keys.values()})
+    return Ahead(assessments, keys, by_sa, task_rows(assessments), schools)
 
 
 def _keys(school_assessments: list[int]) -> dict[int, tuple[int, int]]:
     found: dict[int, tuple[int, int]] = {}
-    for start in range(0, len(school_assessments), _KEYS_BATCH):
-        batch = school_assessments[start : start + _KEYS_BATCH]
+    for start in range(0, len(school_assessments), READ_BATCH):
+        batch = school_assessments[start : start + READ_BATCH]
         found.update(
             (pk, (assessment, school))
             for pk, assessment, school in SchoolAssessment.objects.filter(pk__in=batch).values_list(

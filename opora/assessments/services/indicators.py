@@ -11,13 +11,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from opora.assessments.models import Assessment, PupilResult, SchoolIndicator
+from opora.assessments.models import PupilResult, SchoolIndicator
 from opora.assessments.services.ahead import Ahead, ahead_start
 from opora.assessments.services.indicator_rows import INDICATOR_COLUMNS, indicator_rows
-from opora.assessments.services.pupil_frames import pupil_frames
+from opora.assessments.services.pupil_frames import assessments_of, pupil_frames, school_areas
 from opora.assessments.services.rows import PUPIL_RESULT_COLUMNS, rows_insert
 from opora.core.collection import with_gc_paused
-from opora.registry.models import School
 
 
 def pupil_results_insert(rows: list[tuple[Any, ...]]) -> Ahead | None:
@@ -128,21 +127,13 @@ def school_indicators_recompute(
     caller wrote, not read back (`pupil_rows`); `ahead`: the indicators computed beside their write, taken
     if they still stand for the database.
     """
-    assessments = {
-        a.pk: a
-        for a in Assessment.objects.filter(pk__in=list(assessment_ids)).select_related("procedure", "subject")
-    }
+    assessments = assessments_of(assessment_ids)
     if not assessments:
         return 0
     computed = ahead.rows_if_current(assessments) if ahead is not None else None
     if computed is None:
         pupils, task_scores = pupil_frames(assessments, written)
-        schools = list(
-            School.objects.filter(pk__in=pupils["school"].unique().to_list()).values_list(
-                "pk", "municipality_id", "municipality__region_id"
-            )
-        )
-        computed = indicator_rows(pupils, task_scores, schools)
+        computed = indicator_rows(pupils, task_scores, school_areas(pupils["school"].unique().to_list()))
     computed_at = connection.ops.adapt_datetimefield_value(timezone.now())
     with transaction.atomic():
         SchoolIndicator.objects.filter(

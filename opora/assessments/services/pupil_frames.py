@@ -1,12 +1,14 @@
 """The pupil rows of whole assessments as Polars frames for the indicators: read with raw queries, or taken
 from the rows a batch wrote itself."""
 
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
 from django.db import connection
 
 from opora.assessments.models import Assessment, PupilResult, SchoolAssessment, Task
+from opora.registry.models import School
 
 _PUPIL_SCHEMA: dict[str, Any] = {
     "assessment_id": pl.Int64,
@@ -73,8 +75,8 @@ def pupil_rows(
             cursor.execute(f"{select} WHERE {_of_assessments(whole)}", whole)
             found.extend(cursor.fetchall())
         partly = [sa for assessment, sas in unknown.items() if assessment in with_known for sa in sas]
-        for start in range(0, len(partly), _READ_BATCH):
-            batch = partly[start : start + _READ_BATCH]
+        for start in range(0, len(partly), READ_BATCH):
+            batch = partly[start : start + READ_BATCH]
             cursor.execute(
                 f"{select} WHERE p.school_assessment_id IN ({', '.join(['%s'] * len(batch))})", batch
             )
@@ -103,13 +105,13 @@ def _of_assessments(assessment_ids: list[int]) -> str:
     return f"s.assessment_id IN ({', '.join(['%s'] * len(assessment_ids))})"
 
 
-#: School assessments per query when rows are read back by school assessment (under SQLite's and
-#: PostgreSQL's limits on parameters).
-_READ_BATCH = 900
+#: Ids per query when rows are read by school assessment (under SQLite's and PostgreSQL's limits on
+#: parameters).
+READ_BATCH = 900
 
 
 def as_read(assessment: int, school: int, row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A `PUPIL_RESULT_COLUMNS` row as `_pupil_rows`' query reads it back (decimals as floats, a blank
+    """A `PUPIL_RESULT_COLUMNS` row as `pupil_rows`' query reads it back (decimals as floats, a blank
     achievement level as None)."""
     (_, code, _, variant, scores, primary, mark, journal, test, below, level, completion) = row
     return (
@@ -125,6 +127,21 @@ def as_read(assessment: int, school: int, row: tuple[Any, ...]) -> tuple[Any, ..
         level or None,
         None if completion is None else float(completion),
         scores,
+    )
+
+
+def assessments_of(assessment_ids: Iterable[int]) -> dict[int, Assessment]:
+    """The assessments by id, with the procedure and subject `frames_build` reads."""
+    found = Assessment.objects.filter(pk__in=list(assessment_ids)).select_related("procedure", "subject")
+    return {a.pk: a for a in found}
+
+
+def school_areas(school_ids: Iterable[int]) -> list[tuple[int, int, int]]:
+    """(school pk, municipality pk, region pk) of the schools, as `indicator_rows` compares them."""
+    return list(
+        School.objects.filter(pk__in=list(school_ids)).values_list(
+            "pk", "municipality_id", "municipality__region_id"
+        )
     )
 
 
