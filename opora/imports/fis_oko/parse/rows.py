@@ -29,31 +29,19 @@ from opora.imports.readers import cell_text
 
 
 class RowsReader:
-    """Reads the sheet's cells as calamine gives them: the few rows above the table as text, the pupils'
-    numbers as numbers (a float of the sheet is never turned into text only to be parsed back)."""
+    """Reads the pupils' rows of a sheet as calamine gives its cells: the numbers as numbers (a float of the
+    sheet is never turned into text only to be parsed back); every problem is collected, with its place."""
 
-    def __init__(
-        self, file_name: str, sheet: str, grid: list[list[object]], *, this_year: int | None = None
-    ) -> None:
+    def __init__(self, file_name: str, sheet: str, grid: list[list[object]]) -> None:
         self.file_name = file_name
         self.sheet = sheet
         self.grid = grid
-        self.this_year = this_year
-        self._text_rows: dict[int, list[str]] = {}
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
 
     def _problem(self, row: int | None, column: str, message: str, *, warning: bool = False) -> None:
         problem = RowError(self.file_name, self.sheet, row, column, message)
         (self.warnings if warning else self.errors).append(problem)
-
-    def _cells(self, number: int) -> list[str]:
-        """Row `number` (1-based) of the sheet, as text."""
-        cells = self._text_rows.get(number)
-        if cells is None:
-            row = self.grid[number - 1] if 0 < number <= len(self.grid) else []
-            cells = self._text_rows[number] = [v if type(v) is str else cell_text(v) for v in row]
-        return cells
 
     def _pupils(
         self, header_row: int, index: dict[str, int], tasks: list[TaskColumn], login: str | None

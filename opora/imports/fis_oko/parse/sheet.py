@@ -42,6 +42,7 @@ from opora.imports.readers import (
     EmptyFileError,
     ReaderError,
     UnsupportedFileError,
+    cell_text,
     read_workbook_values,
 )
 
@@ -117,7 +118,23 @@ def parse_vpr_workbook(
 
 
 class SheetReader(RowsReader):
-    """The reader of a whole sheet: the rows above the table and the header, then the pupils' rows."""
+    """The reader of a whole sheet: the few rows above the table and the header, read as text, then the
+    pupils' rows. `this_year` bounds the year of the title (today's when None)."""
+
+    def __init__(
+        self, file_name: str, sheet: str, grid: list[list[object]], *, this_year: int | None = None
+    ) -> None:
+        super().__init__(file_name, sheet, grid)
+        self.this_year = this_year
+        self._text_rows: dict[int, list[str]] = {}
+
+    def _cells(self, number: int) -> list[str]:
+        """Row `number` (1-based) of the sheet, as text."""
+        cells = self._text_rows.get(number)
+        if cells is None:
+            row = self.grid[number - 1] if 0 < number <= len(self.grid) else []
+            cells = self._text_rows[number] = [v if type(v) is str else cell_text(v) for v in row]
+        return cells
 
     def run(self, sha256: str) -> VprFile | None:
         if not any(filled(cell) for row in self.grid for cell in row):
