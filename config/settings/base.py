@@ -109,7 +109,8 @@ OPORA_MAX_UPLOAD_BYTES = env_int("OPORA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 # 1 or 0 reads in this process only. While the pool is not yet started, an archive of fewer workbooks than
 # the minimum is read here: a worker that meets a message to translate sets Django up, which costs about
 # what reading 300 workbooks does.
-# Each worker is an interpreter with Django set up (about 60 MB): by default at most four readers.
+# Each worker is an interpreter of its own (about 60 MB once Django is set up): by default at most four
+# readers.
 OPORA_IMPORT_WORKERS = env_int("OPORA_IMPORT_WORKERS", min(os.cpu_count() or 1, 4))
 OPORA_IMPORT_WORKERS_MIN_FILES = env_int("OPORA_IMPORT_WORKERS_MIN_FILES", 500)
 

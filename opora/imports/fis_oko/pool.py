@@ -2,10 +2,10 @@
 need no database, so a large ZIP is read on every CPU.
 
 The worker processes come from a "forkserver": a fresh interpreter, never a fork of this process (a web
-server's threads and open database connections must not be copied). Each worker configures Django from
-this process's settings module (its messages come from the same catalogues) and never opens a database
-connection; each chunk of workbooks carries the caller's language and year, so the results are exactly
-those of reading here, in the same order.
+server's threads and open database connections must not be copied). Each worker takes this process's
+settings module (its messages come from the same catalogues, once a chunk needs one) and never opens a
+database connection; each chunk of workbooks carries the caller's language and year, so the results are
+exactly those of reading here, in the same order.
 
 Starting a worker costs a tenth of a second, and about a second more (`django.setup()`) once a chunk has
 a message to translate, so this process reads too: it takes chunks from the end of the job while the
